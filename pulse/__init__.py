@@ -1,0 +1,98 @@
+"""Tillidspuls: anonymous pulse checks for the trust reform.
+
+`create_app` builds the application in small, named steps. Nothing here touches the database:
+schema changes happen through `flask db upgrade`, data through the `flask pulse` commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("PULSE_INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    configure_settings(app, test_config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_cli(app)
+
+    from pulse.web import configure_web
+
+    configure_web(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: dict | None) -> None:
+    from pulse.config import load_settings
+
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_extensions(app: Flask) -> None:
+    from pulse.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from pulse.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from pulse import models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
+    from pulse.auth.sessions import configure_login
+
+    configure_login(app)
+    _configure_sqlite(app)
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL and foreign keys for SQLite: readers don't block the writer, and FKs hold."""
+    from sqlalchemy import event
+
+    from pulse.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def configure_blueprints(app: Flask) -> None:
+    from pulse.auth import bp as auth_bp
+    from pulse.survey import bp as survey_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(survey_bp)
+
+
+def configure_cli(app: Flask) -> None:
+    from pulse.cli import pulse_cli
+
+    app.cli.add_command(pulse_cli)

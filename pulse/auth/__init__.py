@@ -1,0 +1,7 @@
+"""Sign-in with personal links, sign-out, and the person's settings (language)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from pulse.auth import routes  # noqa: E402,F401

@@ -1,0 +1,68 @@
+from flask import redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_user, logout_user
+
+from pulse.auth import bp
+from pulse.auth.forms import EmptyForm, LanguageForm
+from pulse.auth.tokens import find_usable_token, redeem_token
+from pulse.extensions import db, limiter
+
+
+@bp.get("/login/<token>")
+def sign_in(token: str):
+    """Show a button that uses the link. GET never uses it: mail scanners prefetch links."""
+    usable = find_usable_token(token) is not None
+    return render_template("auth/sign_in.html", token=token, usable=usable, form=EmptyForm())
+
+
+@bp.post("/login/<token>")
+@limiter.limit("20 per minute")
+def use_sign_in_link(token: str):
+    """Exchange a sign-in link for a long-lived session on this device."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return render_template("auth/sign_in.html", token=token, usable=False, form=form), 400
+    person = redeem_token(token)
+    if person is None:
+        return render_template("auth/sign_in.html", token=token, usable=False, form=form), 400
+    session.clear()  # a fresh session: nothing from before the sign-in carries over
+    session.permanent = True
+    login_user(person)
+    return redirect(url_for("survey.home"))
+
+
+@bp.get("/signed-out")
+def signed_out():
+    """Where people land without a session: how to get a personal link."""
+    return render_template("auth/signed_out.html")
+
+
+@bp.post("/logout")
+def sign_out():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Language (remembered on the person, or for this visit when not signed in) and sign-out."""
+    form = LanguageForm()
+    saved = False
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+        else:
+            session["locale"] = form.locale.data
+        refresh()  # show the confirmation in the language just chosen
+        saved = True
+    elif not form.is_submitted():
+        current = current_user.locale if current_user.is_authenticated else session.get("locale")
+        form.locale.data = current or "da"
+    status = 400 if form.errors else 200
+    message = _("Saved.") if saved else None
+    page = render_template("auth/settings.html", form=form, message=message, logout=EmptyForm())
+    return page, status

@@ -1,0 +1,99 @@
+"""`flask --app wsgi pulse ...`: the commands administrators and scripts use."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from pulse.auth.tokens import issue_sign_in_token
+from pulse.extensions import db
+from pulse.models import Organisation, Person
+
+pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
+
+#: How `links --demo` names each kind of user.
+ROLE_TITLES = {
+    "employee": "employee",
+    "leader": "leader",
+    "tr": "TR (shop steward)",
+    "amr": "AMR (health and safety rep)",
+    "med": "MED committee member",
+    "admin": "administrator",
+}
+
+
+@pulse_cli.command("load-questions")
+def load_questions() -> None:
+    """Load or update the shipped question bank."""
+    from pulse.content import load_question_bank
+
+    count = load_question_bank()
+    db.session.commit()
+    click.echo(f"Question bank loaded: {count} questions.")
+
+
+@pulse_cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if an organisation already exists.")
+def demo(if_empty: bool) -> None:
+    """Create the demo municipality with 12 weeks of answered pulses."""
+    from pulse.demo import create_demo
+
+    if db.session.scalar(select(Organisation.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("Demo data: the database already has an organisation; left as it is.")
+            return
+        raise click.ClickException("The database already has an organisation.")
+    click.echo("Creating the demo municipality (takes a few seconds)...")
+    organisation = create_demo()
+    people = db.session.scalar(
+        select(db.func.count(Person.id)).where(Person.organisation_id == organisation.id)
+    )
+    click.echo(f"Created {organisation.name} with {people} people.")
+
+
+@pulse_cli.command("links")
+@click.option("--demo", "demo_only", is_flag=True, help="One link per kind of demo user.")
+def links(demo_only: bool) -> None:
+    """Print fresh personal sign-in links: name, role, unit, URL (tab-separated).
+
+    Each link works once, until SIGNIN_LINK_DAYS have passed. Hand them out by e-mail, text
+    message or printed QR card; a person stays signed in on the device that used it.
+    """
+    base_url = current_app.config["PULSE_BASE_URL"]
+    days = current_app.config["SIGNIN_LINK_DAYS"]
+    rows: list[tuple[str, Person]] = []
+    if demo_only:
+        from pulse.demo import demo_people
+
+        organisation = db.session.scalar(select(Organisation).order_by(Organisation.id))
+        if organisation is None:
+            raise click.ClickException("No organisation yet: run `flask --app wsgi pulse demo`.")
+        rows = [(ROLE_TITLES[kind], person) for kind, person in demo_people(organisation)]
+    else:
+        people = db.session.scalars(
+            select(Person).where(Person.active.is_(True)).order_by(Person.id)
+        ).all()
+        rows = [(_role_summary(person), person) for person in people]
+    for role, person in rows:
+        token = issue_sign_in_token(person, days)
+        click.echo(f"{role}\t{person.name}\t{_unit_name(person)}\t{base_url}/login/{token}")
+    db.session.commit()
+
+
+def _role_summary(person: Person) -> str:
+    roles = [assignment.role for assignment in person.roles]
+    if person.committees:
+        roles.append("med")
+    if person.membership is not None:
+        roles.insert(0, "employee")
+    return ",".join(roles) or "-"
+
+
+def _unit_name(person: Person) -> str:
+    if person.membership is not None:
+        unit = person.membership.unit
+        return f"{unit.parent.name} / {unit.name}" if unit.parent else unit.name
+    units = [a.unit.name for a in person.roles if a.unit is not None]
+    return units[0] if units else "-"

@@ -1,0 +1,54 @@
+"""The question bank shipped with the product (`questions.json`), and its loader."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from pulse.extensions import db
+from pulse.models import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
+
+
+def read_question_bank() -> dict:
+    return json.loads(resources.files(__package__).joinpath("questions.json").read_text("utf-8"))
+
+
+def load_question_bank() -> int:
+    """Insert or update every scale, dimension and question; returns the number of questions.
+
+    Safe to run again: wording and sources are updated in place, ids never change (released
+    figures refer to them).
+    """
+    bank = read_question_bank()
+    for scale_id, spec in bank["scales"].items():
+        db.session.merge(Scale(id=scale_id, min_value=spec["min"], max_value=spec["max"]))
+        for locale, labels in spec["labels"].items():
+            for offset, label in enumerate(labels):
+                db.session.merge(
+                    ScaleLabel(
+                        scale_id=scale_id, locale=locale, value=spec["min"] + offset, label=label
+                    )
+                )
+    count = 0
+    for d_pos, dim in enumerate(bank["dimensions"]):
+        db.session.merge(
+            Dimension(id=dim["id"], position=d_pos, trio_only=dim.get("trio_only", False))
+        )
+        for locale, name in dim["names"].items():
+            db.session.merge(DimensionText(dimension_id=dim["id"], locale=locale, name=name))
+        for q_pos, item in enumerate(dim["questions"]):
+            db.session.merge(
+                Question(
+                    id=item["id"],
+                    dimension_id=dim["id"],
+                    scale_id=item["scale"],
+                    position=q_pos,
+                    reversed=item.get("reversed", False),
+                    source=item.get("source", dim["source"]),
+                )
+            )
+            for locale, text in item["text"].items():
+                db.session.merge(QuestionText(question_id=item["id"], locale=locale, text=text))
+            count += 1
+    db.session.flush()
+    return count

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from pulse.models import Round
+from pulse.survey import bp
+from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
+from pulse.survey.queries import estimated_minutes, invited_round, next_round_for, open_round_for
+from pulse.survey.service import Outcome, Submission, is_accepting, participation_of, submit
+from pulse.timeutil import utcnow
+from pulse.web import render_page
+
+#: The answer page's one swappable region and the block that renders it.
+PULSE_FRAGMENT = {"pulse": "pulse"}
+
+
+@bp.get("/")
+def home():
+    """The open round (or when the next one comes), and the person's roles."""
+    if not current_user.is_authenticated:
+        return render_template("auth/signed_out.html")
+    now = utcnow()
+    round_ = open_round_for(current_user, now)
+    answered = round_ is not None and participation_of(round_, current_user) is not None
+    return render_template(
+        "survey/home.html",
+        round=round_,
+        answered=answered,
+        minutes=estimated_minutes(len(round_.questions)) if round_ else 0,
+        next_round=None if round_ else next_round_for(current_user, now),
+    )
+
+
+@bp.get("/privacy")
+def privacy():
+    """What is stored, who sees what, and the limits - in plain words."""
+    return render_template("survey/privacy.html")
+
+
+@bp.route("/pulse/<int:round_id>", methods=["GET", "POST"])
+@login_required
+def answer(round_id: int):
+    """Answer a round: the form, and on submit the thank-you or what went wrong."""
+    round_ = invited_round(current_user, round_id)
+    if round_ is None:
+        abort(404)
+    questions = [rq.question for rq in round_.questions]
+    now = utcnow()
+
+    if request.method == "GET":
+        if participation_of(round_, current_user) is not None:
+            return _render(round_, "already_answered", questions)
+        if not is_accepting(round_, now):
+            return _render(round_, "closed", questions)
+        return _render(round_, "form", questions, form=AnswerForm(formdata=None))
+
+    form = AnswerForm()
+    answers, answer_errors = parse_answers(questions, request.form)
+    if not form.validate_on_submit() or answer_errors:
+        chosen = {q.id: request.form.get(field_name(q), "") for q in questions}
+        return _render(
+            round_, "form", questions, form=form, answer_errors=answer_errors, chosen=chosen,
+            status=422,
+        )
+    submission = Submission(
+        key=form.submission_key.data,
+        answers=answers,
+        comment=form.comment.data or "",
+        audience=form.audience.data,
+    )
+    outcome = submit(round_, current_user, submission, now)
+    state = {
+        Outcome.STORED: "thanks",
+        Outcome.DUPLICATE: "thanks",
+        Outcome.ALREADY_ANSWERED: "already_answered",
+        Outcome.CLOSED: "closed",
+        Outcome.NOT_INVITED: "closed",
+    }[outcome]
+    status = 200 if state == "thanks" else 409
+    return _render(round_, state, questions, status=status)
+
+
+def _render(round_: Round, state: str, questions: list, *, status: int = 200, **context):
+    response = render_page(
+        "survey/answer.html",
+        PULSE_FRAGMENT,
+        round=round_,
+        state=state,
+        questions=questions,
+        answer_errors=context.pop("answer_errors", {}),
+        chosen=context.pop("chosen", {}),
+        fallback_key=uuid.uuid4().hex,
+        comment_max_length=COMMENT_MAX_LENGTH,
+        field_name=field_name,
+        **context,
+    )
+    response.status_code = status
+    return response

@@ -1,0 +1,82 @@
+"""Cross-cutting web behaviour: the htmx page/fragment helper, security headers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+from pulse.extensions import htmx
+from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+
+# No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def render_page(template: str, fragments: dict[str, str] | None = None, **context) -> Response:
+    """Render a whole page, or only one of its blocks when htmx asks for that block's target.
+
+    `fragments` maps an element id that htmx may target (HX-Target) to the template block that
+    renders it, so a page and its fragments live in one template. This is the one place that
+    decides between page and fragment.
+    """
+    block = (fragments or {}).get(htmx.target) if htmx else None
+    if block:
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = current_app.make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def configure_web(app: Flask) -> None:
+    @app.context_processor
+    def _template_globals():
+        return {"language_names": LANGUAGE_NAMES,
+            "role_names": ROLE_NAMES, "current_locale": str(get_locale())}
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        # Sign-in links carry a token in their path: never send it on as a referrer.
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint != "static":
+            # Pages can be personal: no shared cache may keep them.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        message = _("The page had expired. Reload it and try again – nothing was saved.")
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        messages = {
+            404: _("We could not find that page."),
+            405: _("That is not something this page can do."),
+            413: _("That was more than this page accepts."),
+            429: _("Too many attempts. Wait a minute and try again."),
+        }
+        message = messages.get(error.code or 500, _("Something was wrong with the request."))
+        return render_template("error.html", status=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected_error(error: Exception):
+        # Logged with its traceback, but never with the form data: it could hold answers.
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        message = _("Something went wrong on our side. Nothing was saved; please try again.")
+        return render_template("error.html", status=500, message=message), 500

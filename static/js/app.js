@@ -1,0 +1,35 @@
+// Tillidspuls: the few lines of script the pages need. No inline script anywhere (CSP).
+(function () {
+  "use strict";
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  // Each answer form gets an idempotency key made in this browser: however often the same
+  // submission is sent (double tap, retry, offline replay), the server stores it once.
+  function stampKeys(root) {
+    root.querySelectorAll("input[data-client-key]:not([data-stamped])").forEach(function (input) {
+      input.value = newKey();
+      input.setAttribute("data-stamped", "");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { stampKeys(document); });
+  document.addEventListener("htmx:load", function (event) { stampKeys(event.target); });
+
+  // A request that failed for a reason we did not render (network, server): say so.
+  document.addEventListener("htmx:sendError", showRequestError);
+  document.addEventListener("htmx:responseError", showRequestError);
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("request-error");
+    if (box) box.hidden = true;
+  });
+  function showRequestError() {
+    var box = document.getElementById("request-error");
+    if (box) box.hidden = false;
+  }
+})();
