@@ -27,6 +27,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # `make run`: migrate the SQLite database under instance/, seed the demo once, print sign-in
 # links for each kind of user, and serve on http://127.0.0.1:$(PORT).
 run: install
+	$(BIN)/pybabel compile -q -d pulse/translations
 	PULSE_ENV=development $(BIN)/flask db upgrade
 	PULSE_ENV=development $(BIN)/flask pulse demo --if-empty
 	@echo
@@ -57,11 +58,15 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# After changing user-facing text: extract, merge into every catalogue, then translate.
+# After changing user-facing text: extract, merge into every catalogue, then translate the
+# new empty entries in pulse/translations/{da,nb}/LC_MESSAGES/messages.po and run this again
+# (or just `pybabel compile`). tests/unit/test_translations.py fails until every string is
+# translated. The .po files keep their header (without it Babel treats a catalogue as fuzzy and
+# `compile` skips it); --ignore-pot-creation-date keeps that header from changing on every run.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o pulse/translations/messages.pot --no-location --sort-output --omit-header .
-	$(BIN)/pybabel update -i pulse/translations/messages.pot -d pulse/translations --no-fuzzy-matching --ignore-obsolete --omit-header
-	$(BIN)/pybabel compile -d pulse/translations
+	$(BIN)/pybabel update -i pulse/translations/messages.pot -d pulse/translations --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d pulse/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -81,6 +81,9 @@ def _configure_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten, not left in free pages: after a release, the deleted
+        # participation rows can't be read back out of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from pulse.auth.tokens import issue_sign_in_token
 from pulse.extensions import db
-from pulse.models import Organisation, Person
+from pulse.models import Organisation, Person, Round, RoundState
+from pulse.timeutil import utcnow
 
 pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
 
@@ -51,6 +52,46 @@ def demo(if_empty: bool) -> None:
         select(db.func.count(Person.id)).where(Person.organisation_id == organisation.id)
     )
     click.echo(f"Created {organisation.name} with {people} people.")
+
+
+@pulse_cli.command("tick")
+def tick() -> None:
+    """Scheduled work, safe to run every minute: close due rounds, release due rounds."""
+    from pulse.anonymity.release import release_due_rounds
+    from pulse.lifecycle import close_due_rounds
+
+    now = utcnow()
+    closed = close_due_rounds(now)
+    released = release_due_rounds(now)
+    if closed or released:
+        click.echo(f"Closed rounds: {closed or '-'}; released rounds: {released or '-'}.")
+
+
+@pulse_cli.command("release")
+@click.argument("round_id", type=int)
+def release(round_id: int) -> None:
+    """Release a closed round now, without waiting for its release delay."""
+    from pulse.anonymity.release import release_round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    if round_.state == RoundState.OPEN:
+        raise click.ClickException(f"Round {round_id} is still open; it must close first.")
+    if round_.state != RoundState.CLOSED:
+        raise click.ClickException(f"Round {round_id} is {round_.state}; nothing to release.")
+    release_round(round_, utcnow())
+    click.echo(f"Round {round_id} released.")
+
+
+@pulse_cli.command("retention")
+def retention() -> None:
+    """Delete raw answers and comments older than ANSWER_RETENTION_MONTHS after release."""
+    from pulse.anonymity.retention import delete_expired_answers
+
+    months = current_app.config["ANSWER_RETENTION_MONTHS"]
+    cleared = delete_expired_answers(utcnow(), months)
+    click.echo(f"Raw answers deleted for {cleared} round(s) released over {months} months ago.")
 
 
 @pulse_cli.command("links")

@@ -33,7 +33,8 @@ def load_settings(instance_path: str) -> dict:
 
     return {
         "PULSE_ENV": "development" if development else "production",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or ("dev-only-not-secret" if development else None),
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or ("dev-only-not-secret" if development else None),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Links we print or e-mail must point at the public address, not at the request's host.
@@ -54,5 +55,7 @@ def load_settings(instance_path: str) -> dict:
         "PULSE_LOCALES": ("da", "nb", "en"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        #: Raw answers and comments are deleted this long after release; figures stay.
+        "ANSWER_RETENTION_MONTHS": _int("ANSWER_RETENTION_MONTHS", 24),
         "MAX_CONTENT_LENGTH": 64 * 1024,  # answers are tiny; anything bigger is not an answer
     }

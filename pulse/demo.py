@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from pulse.anonymity.release import release_due_rounds
 from pulse.content import load_question_bank
 from pulse.extensions import db
 from pulse.lifecycle import close_round, create_round, open_round
@@ -39,7 +40,12 @@ from pulse.timeutil import utcnow
 #: area -> workplace -> [(team, size)]. Some teams are deliberately smaller than k = 5.
 ORGANISATION = {
     "Sundhed og Omsorg": {
-        "Plejecenter Egebakken": [("Afsnit Birk", 13), ("Afsnit Eg", 11), ("Nattevagten", 4), ("Køkken og service", 6)],
+        "Plejecenter Egebakken": [
+            ("Afsnit Birk", 13),
+            ("Afsnit Eg", 11),
+            ("Nattevagten", 4),
+            ("Køkken og service", 6),
+        ],
         "Hjemmeplejen Nord": [("Gruppe Syd", 14), ("Gruppe Vest", 12), ("Aftenvagten", 7)],
         "Træningsenheden": [("Terapeuterne", 9)],
     },
@@ -50,16 +56,16 @@ ORGANISATION = {
     },
 }
 
-FIRST_NAMES = (
+FIRST_NAMES = (  # noqa: SIM905 - a word list reads best as words
     "Anne Mette Hanne Susanne Lene Charlotte Camilla Louise Maria Sofie Ida Emma Julie Line "
-    "Pia Tina Helle Birgitte Karen Marianne Jens Peter Lars Henrik Søren Thomas Martin Jesper "
-    "Anders Mads Rasmus Niels Michael Kim Ahmed Fatima Ali Aisha Mohammad Yasmin Jonas Emil "
-    "Frederik Kasper Christian Bo Morten Torben Malene Rikke Dorthe Gitte Bente"
+    "Pia Tina Helle Birgitte Karen Marianne Jens Peter Lars Henrik Søren Thomas Martin "
+    "Jesper Anders Mads Rasmus Niels Michael Kim Ahmed Fatima Ali Aisha Mohammad Yasmin "
+    "Jonas Emil Frederik Kasper Christian Bo Morten Torben Malene Rikke Dorthe Gitte Bente "
 ).split()
-LAST_NAMES = (
+LAST_NAMES = (  # noqa: SIM905 - a word list reads best as words
     "Jensen Nielsen Hansen Pedersen Andersen Christensen Larsen Sørensen Rasmussen Jørgensen "
     "Petersen Madsen Kristensen Olsen Thomsen Christiansen Poulsen Johansen Møller Mortensen "
-    "Karimi Hussein Yilmaz Nowak Kowalski Holm Lund Dahl Bach Krogh"
+    "Karimi Hussein Yilmaz Nowak Kowalski Holm Lund Dahl Bach Krogh "
 ).split()
 COMMENTS = (
     "Vi mangler tid til at tale sammen om borgerne.",
@@ -94,7 +100,7 @@ class TeamMood:
 
 
 def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     now = now or utcnow()
     load_question_bank()
     organisation = Organisation(name="Solbjerg Kommune", default_locale="da")
@@ -137,13 +143,17 @@ def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
 
     moods = {
         team_id: TeamMood(
-            level=rng.uniform(2.6, 4.3), trend=rng.uniform(-0.06, 0.07), turnout=rng.uniform(0.55, 0.9)
+            level=rng.uniform(2.6, 4.3),
+            trend=rng.uniform(-0.06, 0.07),
+            turnout=rng.uniform(0.55, 0.9),
         )
         for team_id in people_by_team
     }
     plan = _plan(organisation, root)
     _history(organisation, root, plan, people_by_team, moods, rng, now)
     db.session.commit()
+    # Released exactly as the scheduler would: figures under the rules, raw data unlinked.
+    release_due_rounds(now)
     return organisation
 
 
@@ -201,10 +211,7 @@ def _submission(round_: Round, mood: TeamMood, weeks_in: int, rng: random.Random
 
 
 def _questions_for(index: int) -> list[str]:
-    if index % 4 == 3:
-        dimensions = ("wellbeing",)
-    else:
-        dimensions = ROTATION[index % len(ROTATION)]
+    dimensions = ("wellbeing",) if index % 4 == 3 else ROTATION[index % len(ROTATION)]
     ids: list[str] = []
     for dimension_id in dimensions:
         dimension = db.session.get(Dimension, dimension_id)
@@ -257,7 +264,10 @@ def _unit(organisation: Organisation, parent: Unit | None, name: str, kind: str)
 def _person(organisation, names, unit: Unit | None, email: str | None = None) -> Person:
     name = names()
     if email is None:
-        email = name.lower().replace(" ", ".").replace("ø", "oe").replace("æ", "ae").replace("å", "aa") + "@solbjerg.example"
+        email = (
+            name.lower().replace(" ", ".").replace("ø", "oe").replace("æ", "ae").replace("å", "aa")
+            + "@solbjerg.example"
+        )
     person = Person(organisation_id=organisation.id, name=name, email=email)
     db.session.add(person)
     db.session.flush()
@@ -267,7 +277,9 @@ def _person(organisation, names, unit: Unit | None, email: str | None = None) ->
 
 
 def _role(person: Person, role: Role, unit: Unit | None) -> None:
-    db.session.add(RoleAssignment(person_id=person.id, role=role, unit_id=unit.id if unit else None))
+    db.session.add(
+        RoleAssignment(person_id=person.id, role=role, unit_id=unit.id if unit else None)
+    )
 
 
 def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
@@ -279,11 +291,21 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
     )
     employee = None
     if open_round_ is not None:
-        answered = {p.person_id for p in db.session.scalars(select(Participation).where(Participation.round_id == open_round_.id))}
+        answered = {
+            p.person_id
+            for p in db.session.scalars(
+                select(Participation).where(Participation.round_id == open_round_.id)
+            )
+        }
         members = db.session.scalars(
-            select(RoundMember).where(RoundMember.round_id == open_round_.id).order_by(RoundMember.person_id)
+            select(RoundMember)
+            .where(RoundMember.round_id == open_round_.id)
+            .order_by(RoundMember.person_id)
         ).all()
-        employee = next((db.session.get(Person, m.person_id) for m in members if m.person_id not in answered), None)
+        employee = next(
+            (db.session.get(Person, m.person_id) for m in members if m.person_id not in answered),
+            None,
+        )
     people: list[tuple[str, Person]] = []
     if employee is not None:
         people.append(("employee", employee))
@@ -291,19 +313,29 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
     else:
         workplace_id = None
     for role in (Role.LEADER, Role.TR, Role.AMR):
-        query = select(RoleAssignment).where(RoleAssignment.role == role).order_by(RoleAssignment.id)
+        query = (
+            select(RoleAssignment).where(RoleAssignment.role == role).order_by(RoleAssignment.id)
+        )
         if workplace_id is not None:
             query = query.where(RoleAssignment.unit_id == workplace_id)
-        assignment = db.session.scalar(query.join(Person).where(Person.organisation_id == organisation.id))
+        assignment = db.session.scalar(
+            query.join(Person).where(Person.organisation_id == organisation.id)
+        )
         if assignment:
             people.append((role.value, assignment.person))
-    committee = db.session.scalar(select(Committee).where(Committee.organisation_id == organisation.id))
+    committee = db.session.scalar(
+        select(Committee).where(Committee.organisation_id == organisation.id)
+    )
     chosen = {person.id for _role_name, person in people}
-    med_member = next((p for p in committee.members if p.id not in chosen), None) if committee else None
+    med_member = (
+        next((p for p in committee.members if p.id not in chosen), None) if committee else None
+    )
     if med_member:
         people.append(("med", med_member))
     admin = db.session.scalar(
-        select(RoleAssignment).join(Person).where(RoleAssignment.role == Role.ADMIN, Person.organisation_id == organisation.id)
+        select(RoleAssignment)
+        .join(Person)
+        .where(RoleAssignment.role == Role.ADMIN, Person.organisation_id == organisation.id)
     )
     if admin:
         people.append(("admin", admin.person))

@@ -95,3 +95,14 @@ def close_round(round_: Round) -> None:
         raise ValueError(f"round {round_.id} is {round_.state}, not open")
     round_.state = RoundState.CLOSED
     db.session.flush()
+
+
+def close_due_rounds(now: datetime) -> list[int]:
+    """Close every open round whose closing time has passed. Returns their ids."""
+    due = db.session.scalars(
+        select(Round).where(Round.state == RoundState.OPEN, Round.closes_at <= now)
+    ).all()
+    for round_ in due:
+        close_round(round_)
+    db.session.commit()
+    return [r.id for r in due]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -40,8 +40,20 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
 def configure_web(app: Flask) -> None:
     @app.context_processor
     def _template_globals():
-        return {"language_names": LANGUAGE_NAMES,
-            "role_names": ROLE_NAMES, "current_locale": str(get_locale())}
+        return {
+            "language_names": LANGUAGE_NAMES,
+            "role_names": ROLE_NAMES,
+            "current_locale": str(get_locale()),
+        }
+
+    @app.template_filter("when")
+    def _when(value) -> str:
+        # The pattern is translatable: each language writes dates and times its own way.
+        return format_datetime(value, _("EEEE d MMMM 'at' HH:mm"))
+
+    @app.template_filter("day")
+    def _day(value) -> str:
+        return format_datetime(value, _("EEEE d MMMM"))
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -62,7 +62,8 @@ class Tree:
 
     def roots(self) -> list[int]:
         return sorted(
-            u.id for u in self.units.values()
+            u.id
+            for u in self.units.values()
             if u.parent_id is None or u.parent_id not in self.units
         )
 
@@ -124,12 +125,7 @@ def suppress(
     _hide_until_safe(tree, visible, reasons, k, viewer_chain=set())
 
     if viewer_unit_id is not None:
-        viewer_chain = tree.chain(viewer_unit_id)
-        for uid in viewer_chain:
-            if visible[uid] and tree.totals[uid] < k + 1:
-                visible[uid] = False
-                reasons[uid] = Reason.VIEWER_MEMBER
-        _hide_until_safe(tree, visible, reasons, k, viewer_chain)
+        _hide_for_viewer(tree, visible, reasons, k, viewer_unit_id)
 
     return {
         uid: Decision(
@@ -139,6 +135,21 @@ def suppress(
         )
         for uid in tree.totals
     }
+
+
+def _hide_for_viewer(
+    tree: Tree,
+    visible: dict[int, bool],
+    reasons: dict[int, Reason | None],
+    k: int,
+    viewer_unit_id: int,
+) -> None:
+    viewer_chain = tree.chain(viewer_unit_id)
+    for uid in viewer_chain:
+        if visible[uid] and tree.totals[uid] < k + 1:
+            visible[uid] = False
+            reasons[uid] = Reason.VIEWER_MEMBER
+    _hide_until_safe(tree, visible, reasons, k, viewer_chain)
 
 
 def _hide_until_safe(
@@ -168,6 +179,35 @@ def _hide_until_safe(
                 )
                 changed = True
                 break
+
+
+def hide_for_viewer(
+    parents: Mapping[int, int | None],
+    released_totals: Mapping[int, int | None],
+    k: int,
+    viewer_unit_id: int,
+) -> set[int]:
+    """Which released figures to hide from a viewer who is a member of `viewer_unit_id`.
+
+    Works from released figures only: `released_totals` maps every unit to its released
+    respondent count, or None where the release hid it. Only hides; never shows more.
+    """
+    visible = {uid: total is not None for uid, total in released_totals.items()}
+    # Rebuild a tree whose subtree totals equal the released ones for every visible unit: a
+    # visible unit's own share is its residual; hidden units contribute nothing of their own.
+    probe = Tree(UnitCount(uid, parents.get(uid), 0) for uid in released_totals)
+    units = []
+    for uid in released_totals:
+        own = 0
+        if visible[uid]:
+            frontier = probe.frontier(uid, visible)
+            own = released_totals[uid] - sum(released_totals[f] for f in frontier)
+        units.append(UnitCount(uid, parents.get(uid), own))
+    tree = Tree(units)
+    reasons: dict[int, Reason | None] = {uid: None for uid in released_totals}
+    before = dict(visible)
+    _hide_for_viewer(tree, visible, reasons, k, viewer_unit_id)
+    return {uid for uid in released_totals if before[uid] and not visible[uid]}
 
 
 def residuals(units: Iterable[UnitCount], decisions: Mapping[int, Decision]) -> dict[int, int]:

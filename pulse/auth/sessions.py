@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from pulse.extensions import db, login_manager
 from pulse.models import Person
@@ -11,8 +10,8 @@ from pulse.models import Person
 
 def configure_login(app: Flask) -> None:
     login_manager.login_view = "auth.signed_out"
-    login_manager.login_message = _l("Open your personal link to sign in.")
-    login_manager.login_message_category = "info"
+    # The signed-out page itself explains how to sign in; no flashed message needed.
+    login_manager.login_message = None
     # The session cookie itself is long-lived (PERMANENT_SESSION_LIFETIME); no remember cookie.
     login_manager.session_protection = "basic"
 

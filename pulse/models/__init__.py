@@ -19,6 +19,7 @@ from pulse.models.org import (
     SignInToken,
     Unit,
 )
+from pulse.models.release import PrivacyChange, ReleasedFigure
 from pulse.models.rounds import (
     Answer,
     Audience,
@@ -51,10 +52,12 @@ __all__ = [
     "Participation",
     "Person",
     "Plan",
+    "PrivacyChange",
     "PlanDimension",
     "PlanUnit",
     "PushSubscription",
     "Question",
+    "ReleasedFigure",
     "QuestionText",
     "Role",
     "RoleAssignment",

@@ -73,6 +73,10 @@ class Person(UserMixin, db.Model):
         secondary="committee_member", back_populates="members"
     )
 
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
     def get_id(self) -> str:
         # Flask-Login stores this in the session; a new session_version invalidates it.
         return f"{self.id}:{self.session_version}"
@@ -112,7 +116,9 @@ class RoleAssignment(db.Model):
     unit: Mapped[Unit | None] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("person_id", "role", "unit_id", name="uq_role_assignment_person_role_unit"),
+        UniqueConstraint(
+            "person_id", "role", "unit_id", name="uq_role_assignment_person_role_unit"
+        ),
         CheckConstraint("role IN ('leader', 'tr', 'amr', 'admin')", name="known_role"),
         # A TRIO role belongs to a unit; the administrator role to the whole organisation.
         CheckConstraint(

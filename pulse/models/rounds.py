@@ -10,10 +10,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from typing import TYPE_CHECKING
 
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pulse.extensions import db
@@ -88,9 +87,7 @@ class Round(db.Model):
     teams: Mapped[list[RoundTeam]] = relationship()
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('scheduled', 'open', 'closed', 'released')", name="known_state"
-        ),
+        CheckConstraint("state IN ('scheduled', 'open', 'closed', 'released')", name="known_state"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
     )
 
@@ -134,7 +131,9 @@ class Participation(db.Model):
     #: SHA-256 of the client's idempotency key: a resent submission gets the same reply.
     key_hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("round_id", "person_id", name="uq_participation_round_person"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id", name="uq_participation_round_person"),
+    )
 
 
 def _random_id() -> uuid.UUID:

@@ -21,8 +21,17 @@ class AnswerForm(FlaskForm):
 
     submission_key = HiddenField(
         validators=[
-            InputRequired(message=_l("Your browser did not send the answer correctly. Reload the page and try again.")),
-            Regexp(KEY_PATTERN, message=_l("Your browser did not send the answer correctly. Reload the page and try again.")),
+            InputRequired(
+                message=_l(
+                    "Your browser did not send the answer correctly. Reload the page and try again."
+                )
+            ),
+            Regexp(
+                KEY_PATTERN,
+                message=_l(
+                    "Your browser did not send the answer correctly. Reload the page and try again."
+                ),
+            ),
         ]
     )
     comment = TextAreaField(
@@ -63,8 +72,10 @@ def parse_answers(
             continue
         raw = values[0].strip()
         scale = question.scale
-        if len(values) > 1 or not raw.isdigit() or not (
-            scale.min_value <= int(raw) <= scale.max_value
+        if (
+            len(values) > 1
+            or not raw.isdigit()
+            or not (scale.min_value <= int(raw) <= scale.max_value)
         ):
             errors[question.id] = _("Choose one of the answers, or skip the question.")
             continue

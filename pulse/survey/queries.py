@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pulse.extensions import db
 from pulse.lifecycle import subtree_ids
-from pulse.models import Person, PlanUnit, Round, RoundMember, RoundState, Unit
+from pulse.models import Dimension, Person, PlanUnit, Round, RoundMember, RoundState, Unit
 
 #: A fair guess for a short scale question on a phone.
 SECONDS_PER_QUESTION = 12
@@ -65,6 +65,10 @@ def next_round_for(person: Person, now: datetime) -> Round | None:
         if round_.plan_id is None or person.membership.unit_id in subtree_ids(plan_roots, units):
             return round_
     return None
+
+
+def dimension_names(locale: str) -> dict[str, str]:
+    return {d.id: d.name(locale) for d in db.session.scalars(select(Dimension))}
 
 
 def estimated_minutes(question_count: int) -> int:

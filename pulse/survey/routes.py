@@ -3,12 +3,20 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from pulse.figures import team_summary
 from pulse.models import Round
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
-from pulse.survey.queries import estimated_minutes, invited_round, next_round_for, open_round_for
+from pulse.survey.queries import (
+    dimension_names,
+    estimated_minutes,
+    invited_round,
+    next_round_for,
+    open_round_for,
+)
 from pulse.survey.service import Outcome, Submission, is_accepting, participation_of, submit
 from pulse.timeutil import utcnow
 from pulse.web import render_page
@@ -25,8 +33,12 @@ def home():
     now = utcnow()
     round_ = open_round_for(current_user, now)
     answered = round_ is not None and participation_of(round_, current_user) is not None
+    membership = current_user.membership
+    summary = team_summary(membership.unit, membership.unit_id) if membership else None
     return render_template(
         "survey/home.html",
+        summary=summary,
+        dimension_names=dimension_names(str(get_locale())),
         round=round_,
         answered=answered,
         minutes=estimated_minutes(len(round_.questions)) if round_ else 0,
@@ -37,7 +49,12 @@ def home():
 @bp.get("/privacy")
 def privacy():
     """What is stored, who sees what, and the limits - in plain words."""
-    return render_template("survey/privacy.html")
+    organisation = current_user.organisation if current_user.is_authenticated else None
+    return render_template(
+        "survey/privacy.html",
+        k=organisation.min_group_size if organisation else 5,
+        comment_k=organisation.min_comment_group_size if organisation else 10,
+    )
 
 
 @bp.route("/pulse/<int:round_id>", methods=["GET", "POST"])
@@ -62,7 +79,12 @@ def answer(round_id: int):
     if not form.validate_on_submit() or answer_errors:
         chosen = {q.id: request.form.get(field_name(q), "") for q in questions}
         return _render(
-            round_, "form", questions, form=form, answer_errors=answer_errors, chosen=chosen,
+            round_,
+            "form",
+            questions,
+            form=form,
+            answer_errors=answer_errors,
+            chosen=chosen,
             status=422,
         )
     submission = Submission(
