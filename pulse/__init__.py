@@ -89,10 +89,12 @@ def _configure_sqlite(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from pulse.auth import bp as auth_bp
+    from pulse.governance import bp as governance_bp
     from pulse.survey import bp as survey_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(survey_bp)
+    app.register_blueprint(governance_bp)
 
 
 def configure_cli(app: Flask) -> None:

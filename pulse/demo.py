@@ -166,7 +166,7 @@ def _history(organisation, root, plan, people_by_team, moods, rng, now) -> None:
         this_monday -= timedelta(days=7)
     for week in range(PAST_WEEKS, -1, -1):
         opens_at = this_monday - timedelta(weeks=week)
-        closes_at = opens_at + timedelta(days=6, hours=12)
+        closes_at = opens_at + timedelta(days=7)
         round_ = create_round(
             organisation, _questions_for(PAST_WEEKS - week), opens_at, closes_at, plan_id=plan.id
         )

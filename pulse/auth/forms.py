@@ -1,6 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import StringField
+from wtforms.validators import AnyOf, InputRequired
+
+from pulse.i18n import LANGUAGE_NAMES
 
 
 class EmptyForm(FlaskForm):
@@ -8,7 +11,10 @@ class EmptyForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = RadioField(
-        _l("Language"),
-        choices=[("da", "Dansk"), ("nb", "Norsk bokmål"), ("en", "English")],
+    # The radio buttons are rendered by the template from LANGUAGE_NAMES.
+    locale = StringField(
+        validators=[
+            InputRequired(message=_l("Choose one of the languages.")),
+            AnyOf(list(LANGUAGE_NAMES), message=_l("Choose one of the languages.")),
+        ]
     )

@@ -12,7 +12,7 @@ from pulse.lifecycle import subtree_ids
 from pulse.models import Dimension, Person, PlanUnit, Round, RoundMember, RoundState, Unit
 
 #: A fair guess for a short scale question on a phone.
-SECONDS_PER_QUESTION = 12
+SECONDS_PER_QUESTION = 8
 
 
 def open_round_for(person: Person, now: datetime) -> Round | None:

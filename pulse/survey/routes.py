@@ -77,7 +77,11 @@ def answer(round_id: int):
     form = AnswerForm()
     answers, answer_errors = parse_answers(questions, request.form)
     if not form.validate_on_submit() or answer_errors:
-        chosen = {q.id: request.form.get(field_name(q), "") for q in questions}
+        # Only what the person actually chose comes back checked (an untouched question
+        # stays untouched, it does not turn into "skip").
+        chosen = {
+            q.id: request.form[field_name(q)] for q in questions if field_name(q) in request.form
+        }
         return _render(
             round_,
             "form",

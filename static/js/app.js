@@ -21,6 +21,18 @@
   document.addEventListener("DOMContentLoaded", function () { stampKeys(document); });
   document.addEventListener("htmx:load", function (event) { stampKeys(event.target); });
 
+  // After htmx replaces the pulse, move focus to what changed: the first error, or the new
+  // heading (thank-you, already answered). Screen readers announce it; sighted people see it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var region = document.getElementById("pulse");
+    if (!region || !region.contains(event.target) && event.target !== region) return;
+    var target = region.querySelector(".error") || region.querySelector("h1");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  });
+
   // A request that failed for a reason we did not render (network, server): say so.
   document.addEventListener("htmx:sendError", showRequestError);
   document.addEventListener("htmx:responseError", showRequestError);

@@ -1,0 +1,278 @@
+"""Release: figures under the rules, participation reduced to counts, answers unlinked."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from pulse.anonymity.release import release_due_rounds, release_round
+from pulse.extensions import db
+from pulse.figures import round_view
+from pulse.lifecycle import close_round
+from pulse.models import (
+    Answer,
+    Comment,
+    Participation,
+    Person,
+    ReleasedFigure,
+    Round,
+    RoundMember,
+    RoundState,
+    RoundTeam,
+)
+from pulse.survey.service import Outcome, Submission, submit
+from pulse.timeutil import utcnow
+from tests.factories import sign_in
+
+#: Tables whose rows name a person: no answer may share a transaction id with any of them.
+PERSON_TABLES = (
+    "person",
+    "membership",
+    "role_assignment",
+    "committee_member",
+    "sign_in_token",
+    "participation",
+    "round_member",
+    "push_subscription",
+    "audit_event",
+    "privacy_change",
+    "action_event",
+)
+
+
+def answer_round(app, world, respondents: dict[int, int], comment: str = "") -> list[int]:
+    """Each person in `respondents` answers every question with the given value, in order."""
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        for person_id, value in respondents.items():
+            person = db.session.get(Person, person_id)
+            answers = {q: value for q in world.question_ids if q != "who5_1"}
+            outcome = submit(
+                round_,
+                person,
+                Submission(key=uuid.uuid4().hex, answers=answers, comment=comment),
+                utcnow(),
+            )
+            assert outcome == Outcome.STORED
+    return list(respondents.values())
+
+
+def close_and_release(app, world) -> None:
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        close_round(round_)
+        db.session.commit()
+        release_round(round_, utcnow())
+
+
+def figure(app, round_id, kind, ref, unit_id) -> ReleasedFigure:
+    with app.app_context():
+        row = db.session.scalar(
+            select(ReleasedFigure).where(
+                ReleasedFigure.round_id == round_id,
+                ReleasedFigure.kind == kind,
+                ReleasedFigure.ref == ref,
+                ReleasedFigure.unit_id == unit_id,
+            )
+        )
+        db.session.expunge(row)
+        return row
+
+
+def physical_values(app, round_id) -> list[int]:
+    """Answer values in the order the database stores them (rowid / ctid), not by any column."""
+    with app.app_context():
+        order = "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
+        return list(
+            db.session.scalars(
+                text(
+                    f"SELECT value FROM answer WHERE round_id = :r AND question_id = 'vt_trusted' ORDER BY {order}"  # noqa: E501
+                ),
+                {"r": round_id},
+            )
+        )
+
+
+def test_release_reduces_participation_to_counts_and_shuffles_answers(app, world, database):
+    team_a = world.team_a_ids
+    # Six of team A answer, values 1..5 then 5, in this order.
+    submitted = answer_round(app, world, dict(zip(team_a, [1, 2, 3, 4, 5, 5], strict=True)))
+    assert physical_values(app, world.round_id) == submitted  # before release: insertion order
+    with app.app_context():
+        ids_before = set(db.session.scalars(select(Answer.id)))
+
+    close_and_release(app, world)
+
+    assert database.count(Participation, Participation.round_id == world.round_id) == 0
+    assert database.count(RoundMember, RoundMember.round_id == world.round_id) == 0
+    with app.app_context():
+        teams = {t.unit_id: t.participants for t in db.session.scalars(select(RoundTeam))}
+        ids_after = set(db.session.scalars(select(Answer.id)))
+        assert db.session.get(Round, world.round_id).state == RoundState.RELEASED
+    assert teams[world.team_a_id] == 6 and teams[world.team_b_id] == 0
+    assert ids_before.isdisjoint(ids_after)  # new random ids
+    # Same answers, other order (the chance of the same order for all 4 questions is tiny).
+    after = physical_values(app, world.round_id)
+    assert sorted(after) == sorted(submitted)
+    with app.app_context():
+        order = "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
+        all_after = list(
+            db.session.execute(text(f"SELECT question_id, value FROM answer ORDER BY {order}"))
+        )
+    unshuffled = [
+        (q, v) for v in submitted for q in ("vt_trusted", "vt_information", "au_judgement")
+    ]
+    assert [tuple(r) for r in all_after] != unshuffled
+
+
+def test_no_answer_shares_a_transaction_with_a_row_that_names_a_person(app, world):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("xmin exists on PostgreSQL only")
+
+    def xmins(table_names):
+        with app.app_context():
+            found = set()
+            for name in table_names:
+                found |= set(db.session.scalars(text(f"SELECT xmin::text FROM {name}")))
+            return found
+
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4), comment="Fint")
+    # Before release the link exists: that is what release must remove.
+    assert xmins(["answer"]) & xmins(["participation"])
+    close_and_release(app, world)
+    assert not (xmins(["answer", "comment"]) & xmins(PERSON_TABLES))
+
+
+def test_small_groups_are_hidden_with_their_complement(app, world):
+    """Team A: 6 answer; team B: 4 answer. B is too few; A is hidden too, or the workplace
+    figure minus A would reveal B."""
+    answer_round(
+        app, world, {**dict.fromkeys(world.team_a_ids, 4), **dict.fromkeys(world.team_b_ids[:4], 2)}
+    )
+    close_and_release(app, world)
+    b = figure(app, world.round_id, "question", "vt_trusted", world.team_b_id)
+    a = figure(app, world.round_id, "question", "vt_trusted", world.team_a_id)
+    whole = figure(app, world.round_id, "question", "vt_trusted", world.workplace_id)
+    assert b.suppressed and b.reason == "too_few"
+    assert b.respondents is None and b.mean is None and b.distribution is None
+    assert a.suppressed and a.reason == "protects_others" and a.mean is None
+    assert not whole.suppressed and whole.respondents == 10 and whole.mean == 3.2
+    assert whole.distribution == {"1": 0, "2": 4, "3": 0, "4": 6, "5": 0}
+    dimension = figure(app, world.round_id, "dimension", "vertical_trust", world.workplace_id)
+    assert dimension.mean == pytest.approx(55.0)  # 3.2 on 1-5 is 55 on 0-100
+
+
+def test_distribution_needs_ten_and_comments_need_ten(app, world):
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 3), comment="Godt hold")
+    close_and_release(app, world)
+    question = figure(app, world.round_id, "question", "vt_trusted", world.team_a_id)
+    assert not question.suppressed and question.respondents == 6
+    assert question.distribution is None  # 6 < 10
+    comments = figure(app, world.round_id, "comments", "", world.team_a_id)
+    assert comments.suppressed and comments.reason == "too_few"
+
+
+def test_a_viewer_in_a_group_of_exactly_k_sees_it_hidden(app, world):
+    answer_round(app, world, dict.fromkeys(world.team_a_ids[:5], 4))
+    close_and_release(app, world)
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        outsider_view = round_view(round_, viewer_unit_id=None)
+        member_view = round_view(round_, viewer_unit_id=world.team_a_id)
+    key = ("question", "vt_trusted", world.team_a_id)
+    assert outsider_view[key].shown and outsider_view[key].respondents == 5
+    assert not member_view[key].shown and member_view[key].mean is None
+
+
+def test_suppressed_team_shows_no_number_in_the_html(app, world, client):
+    answer_round(
+        app, world, {**dict.fromkeys(world.team_a_ids, 4), **dict.fromkeys(world.team_b_ids[:4], 2)}
+    )
+    close_and_release(app, world)
+    sign_in(client, world.bob)  # a member of team B (4 respondents)
+    html = client.get("/").get_data(as_text=True)
+    section = re.search(
+        r'<section[^>]*data-results-unit="%d".*?</section>' % world.team_b_id, html, re.S
+    )
+    assert section, "the home page shows the team's latest results section"
+    assert not re.search(r"\d", re.sub(r"<[^>]+>", "", section.group(0))), section.group(0)
+    assert "<meter" not in section.group(0)
+
+
+def test_visible_team_results_show_on_the_home_page(app, world, client):
+    answer_round(
+        app, world, {**dict.fromkeys(world.team_a_ids, 4), **dict.fromkeys(world.team_b_ids, 2)}
+    )
+    close_and_release(app, world)
+    sign_in(client, world.bob)  # team B: 5 answered, but Bob is one of them -> needs 6
+    html = client.get("/").get_data(as_text=True)
+    assert "<meter" not in html
+    sign_in(client, world.alice)  # team A: 6 answered, Alice among them -> 6 >= k + 1
+    html = client.get("/").get_data(as_text=True)
+    assert 'value="75.0"' in html  # 4 on 1-5 is 75 on 0-100
+
+
+def test_release_is_frozen_and_only_for_closed_rounds(app, world):
+    answer_round(app, world, dict.fromkeys(world.team_a_ids[:5], 4))
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        with pytest.raises(ValueError, match="only a closed round"):
+            release_round(round_, utcnow())
+    close_and_release(app, world)
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        with pytest.raises(ValueError):
+            release_round(round_, utcnow())
+        late = db.session.get(Person, world.team_a_ids[5])
+        outcome = submit(round_, late, Submission(key=uuid.uuid4().hex), utcnow())
+    assert outcome in {Outcome.CLOSED, Outcome.NOT_INVITED}
+    assert database_count(app, Answer) == 5 * 3
+
+
+def database_count(app, model) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(model)).all())
+
+
+def test_release_happens_after_the_delay_by_tick(app, world, runner):
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4))
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        round_.opens_at = utcnow() - timedelta(days=8)
+        round_.closes_at = utcnow() - timedelta(hours=47)
+        db.session.commit()
+    assert runner.invoke(args=["pulse", "tick"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(Round, world.round_id).state == RoundState.CLOSED  # 47 h < 48 h
+        assert release_due_rounds(utcnow() + timedelta(hours=2)) == [world.round_id]
+
+
+def test_release_command(app, world, runner):
+    result = runner.invoke(args=["pulse", "release", str(world.round_id)])
+    assert result.exit_code != 0 and "still open" in result.output
+    assert runner.invoke(args=["pulse", "release", "999999"]).exit_code != 0
+    with app.app_context():
+        close_round(db.session.get(Round, world.round_id))
+        db.session.commit()
+    result = runner.invoke(args=["pulse", "release", str(world.round_id)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(Round, world.round_id).state == RoundState.RELEASED
+
+
+def test_retention_deletes_raw_answers_but_keeps_figures(app, world, runner):
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4), comment="Hej")
+    close_and_release(app, world)
+    assert runner.invoke(args=["pulse", "retention"]).exit_code == 0
+    assert database_count(app, Answer) > 0  # released just now: kept
+    with app.app_context():
+        db.session.get(Round, world.round_id).released_at = utcnow() - timedelta(days=30 * 25)
+        db.session.commit()
+    assert runner.invoke(args=["pulse", "retention"]).exit_code == 0
+    assert database_count(app, Answer) == 0 and database_count(app, Comment) == 0
+    assert database_count(app, ReleasedFigure) > 0
