@@ -7,7 +7,14 @@ from itertools import combinations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pulse.anonymity.rules import Reason, Tree, UnitCount, residuals, suppress
+from pulse.anonymity.rules import (
+    Reason,
+    Tree,
+    UnitCount,
+    hide_for_viewer,
+    residuals,
+    suppress,
+)
 
 
 @st.composite
@@ -140,3 +147,20 @@ def test_hiding_reaches_into_a_hidden_childs_visible_descendants():
     decisions = suppress(units, k=5)
     assert decisions[1].visible
     assert not decisions[2].visible and not decisions[3].visible
+
+
+@settings(max_examples=300, deadline=None)
+@given(units=organisations(), k=st.sampled_from([3, 5]), data=st.data())
+def test_viewer_rule_from_released_figures_matches_the_full_computation(units, k, data):
+    """At display time only released totals exist; hiding from those must be just as safe."""
+    answered = [u.id for u in units if u.direct > 0]
+    assume(answered)
+    viewer = data.draw(st.sampled_from(answered))
+    general = suppress(units, k)
+    released = {uid: (d.total if d.visible else None) for uid, d in general.items()}
+    parents = {u.id: u.parent_id for u in units}
+    hidden = hide_for_viewer(parents, released, k, viewer)
+    expected = suppress(units, k, viewer_unit_id=viewer)
+    assert hidden == {
+        uid for uid, d in general.items() if d.visible and not expected[uid].visible
+    }
