@@ -23,12 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     configure_settings(app, test_config)
     configure_extensions(app)
+    configure_web(app)
     configure_blueprints(app)
     configure_cli(app)
-
-    from pulse.web import configure_web
-
-    configure_web(app)
     return app
 
 
@@ -84,17 +81,28 @@ def _configure_sqlite(app: Flask) -> None:
         # Deleted rows are overwritten, not left in free pages: after a release, the deleted
         # participation rows can't be read back out of the file.
         cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
+
+
+def configure_web(app: Flask) -> None:
+    from pulse.web import configure_web as configure
+
+    configure(app)
 
 
 def configure_blueprints(app: Flask) -> None:
     from pulse.auth import bp as auth_bp
     from pulse.governance import bp as governance_bp
+    from pulse.pwa import bp as pwa_bp
+    from pulse.results import bp as results_bp
     from pulse.survey import bp as survey_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(governance_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(results_bp)
 
 
 def configure_cli(app: Flask) -> None:

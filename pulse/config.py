@@ -36,7 +36,9 @@ def load_settings(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY")
         or ("dev-only-not-secret" if development else None),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error message must never carry an answer or a comment.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "PULSE_RELEASE_DELAY_HOURS": _int("PULSE_RELEASE_DELAY_HOURS", 48),
         # Links we print or e-mail must point at the public address, not at the request's host.
         "PULSE_BASE_URL": os.environ.get("PULSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PULSE_TIMEZONE": os.environ.get("PULSE_TIMEZONE", "Europe/Copenhagen"),
@@ -58,4 +60,17 @@ def load_settings(instance_path: str) -> dict:
         #: Raw answers and comments are deleted this long after release; figures stay.
         "ANSWER_RETENTION_MONTHS": _int("ANSWER_RETENTION_MONTHS", 24),
         "MAX_CONTENT_LENGTH": 64 * 1024,  # answers are tiny; anything bigger is not an answer
+        # E-mail (invitations and reminders). Without SMTP_HOST no e-mail is sent.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 587),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(os.environ.get("SMTP_STARTTLS"), True),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tillidspuls <noreply@localhost>"),
+        # Web push: made by `flask pulse vapid-keys`; without them, no push is sent.
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
+        #: Who push services may contact about our messages: a mailto: or https: address.
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
     }

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pulse.anonymity.rules import hide_for_viewer
 from pulse.extensions import db
-from pulse.models import ReleasedFigure, Round, RoundState, Unit
+from pulse.models import Organisation, ReleasedFigure, Round, RoundState, Unit
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def round_view(round_: Round, viewer_unit_id: int | None) -> dict[tuple[str, str
         families[(row.kind, row.ref)].append(row)
 
     hidden: set[tuple[str, str, int]] = set()
+    hidden_distributions: set[tuple[str, int]] = set()
     if viewer_unit_id is not None:
         parents = dict(
             db.session.execute(
@@ -66,6 +67,15 @@ def round_view(round_: Round, viewer_unit_id: int | None) -> dict[tuple[str, str
             family_k = comment_k if kind == "comments" else k
             for uid in hide_for_viewer(parents, totals, family_k, viewer_unit_id):
                 hidden.add((kind, ref, uid))
+            if kind == "question":
+                # Distributions need their own threshold, k + 1 for a member as well.
+                spreads = {
+                    f.unit_id: f.respondents if f.distribution is not None else None for f in family
+                }
+                organisation = db.session.get(Organisation, round_.organisation_id)
+                distribution_k = max(organisation.min_distribution_size, k)
+                for uid in hide_for_viewer(parents, spreads, distribution_k, viewer_unit_id):
+                    hidden_distributions.add((ref, uid))
         questions_of = _questions_by_dimension(round_)
         for (kind, ref), family in families.items():
             if kind == "dimension":
@@ -88,7 +98,9 @@ def round_view(round_: Round, viewer_unit_id: int | None) -> dict[tuple[str, str
                     respondents=f.respondents,
                     invited=f.invited,
                     mean=f.mean,
-                    distribution=f.distribution,
+                    distribution=None
+                    if (ref, f.unit_id) in hidden_distributions
+                    else f.distribution,
                 )
     return view
 

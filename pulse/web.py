@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
-from pulse.extensions import htmx
+from pulse.extensions import db, htmx
 from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
@@ -37,7 +38,16 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
     return response
 
 
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a database id. Anything beyond a 32-bit id is no page (404), not an error."""
+
+    def __init__(self, url_map, **kwargs):
+        super().__init__(url_map, max=2**31 - 1, **kwargs)
+
+
 def configure_web(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+
     @app.context_processor
     def _template_globals():
         return {
@@ -55,13 +65,21 @@ def configure_web(app: Flask) -> None:
     def _day(value) -> str:
         return format_datetime(value, _("EEEE d MMMM"))
 
+    @app.before_request
+    def _refuse_nul_characters():
+        # NUL can't be stored in PostgreSQL text and is never meant: refuse it up front.
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        # Sign-in links carry a token in their path: never send it on as a referrer.
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Sign-in links carry a token in their path: never send it to another site. Same-origin
+        # referrers stay, because CSRF protection over HTTPS checks them.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
@@ -88,7 +106,11 @@ def configure_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
-        # Logged with its traceback, but never with the form data: it could hold answers.
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # A failed transaction must not break the error page itself (it reads the user).
+        db.session.rollback()
+        # The type and where, never the message or form data: either could hold an answer.
+        app.logger.error(
+            "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
+        )
         message = _("Something went wrong on our side. Nothing was saved; please try again.")
         return render_template("error.html", status=500, message=message), 500

@@ -17,13 +17,14 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from pulse.anonymity.rules import Decision, UnitCount, suppress
 from pulse.extensions import db
 from pulse.models import (
     Answer,
     Comment,
+    NotificationLog,
     Organisation,
     Participation,
     Question,
@@ -38,15 +39,30 @@ _shuffle = secrets.SystemRandom().shuffle
 
 
 def release_due_rounds(now: datetime) -> list[int]:
-    """Release every closed round whose release delay has passed. Returns their ids."""
+    """Release every closed round whose release delay has passed. Returns their ids.
+
+    Safe when several hosts run it at once: each round is released under a row lock that other
+    hosts skip (PostgreSQL), and its state is checked again under that lock.
+    """
     released = []
-    due = db.session.scalars(
-        select(Round).where(Round.state == RoundState.CLOSED).order_by(Round.closes_at)
+    candidates = db.session.scalars(
+        select(Round.id).where(Round.state == RoundState.CLOSED).order_by(Round.closes_at)
     ).all()
-    for round_ in due:
+    for round_id in candidates:
+        round_ = db.session.scalar(
+            select(Round)
+            .where(Round.id == round_id, Round.state == RoundState.CLOSED)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        if round_ is None:  # another host has it, or has released it already
+            db.session.rollback()
+            continue
         if round_.closes_at + timedelta(hours=round_.release_delay_hours) <= now:
             release_round(round_, now)
             released.append(round_.id)
+        else:
+            db.session.rollback()
     return released
 
 
@@ -67,7 +83,8 @@ def release_round(round_: Round, now: datetime) -> None:
 
     figures: list[dict] = []
     invited_totals = _subtree_sums(parents, invited, covered)
-    for uid, decision in _decide(parents, covered, participants, k).items():
+    participation = _decide(parents, covered, participants, k)
+    for uid, decision in participation.items():
         figures.append(
             _figure(round_.id, uid, "participation", "", decision, invited=invited_totals[uid])
         )
@@ -94,10 +111,11 @@ def release_round(round_: Round, now: datetime) -> None:
     if figures:
         db.session.execute(insert(ReleasedFigure), figures)
 
-    _unlink(round_, participants)
+    _unlink(round_, participants, _safe_labels(parents, covered, participation))
     round_.state = RoundState.RELEASED
     round_.released_at = now
     db.session.commit()
+    _flush_sqlite_journal()
 
 
 def _decide(parents, covered, counts, k) -> dict[int, Decision]:
@@ -107,13 +125,16 @@ def _decide(parents, covered, counts, k) -> dict[int, Decision]:
 
 def _figure(round_id, unit_id, kind, ref, decision: Decision, invited=None) -> dict:
     visible = decision.visible
+    # "No answers" and "too few" are stored alike: the difference would tell whether anyone
+    # in a small group answered.
+    reason = None if visible else str(decision.reason).replace("no_answers", "too_few")
     return {
         "round_id": round_id,
         "unit_id": unit_id,
         "kind": kind,
         "ref": ref,
         "suppressed": not visible,
-        "reason": None if visible else str(decision.reason),
+        "reason": reason,
         "invited": invited if visible else None,
         "respondents": decision.total if visible else None,
         "mean": None,
@@ -236,15 +257,47 @@ def _subtree_values(parents, per_value, unit_id, covered) -> dict[int, int]:
     return totals
 
 
-def _unlink(round_: Round, participants: dict[int, int]) -> None:
-    """Keep counts, drop who; rewrite answers and comments in a random order with new ids."""
+def _safe_labels(parents, covered, participation: dict[int, Decision]) -> dict[int, int]:
+    """For every unit, the nearest unit at or above it whose participation figure is shown.
+
+    Raw answers keep this label instead of their team: after release, a database reader finds
+    no answer labelled with a group smaller than k. Where nothing is shown, the top unit.
+    """
+    labels = {}
+    for uid in covered:
+        node, label = uid, None
+        while node is not None and node in participation:
+            if participation[node].visible:
+                label = node
+                break
+            label = node  # the highest unit seen so far, used when nothing above is shown
+            node = parents.get(node)
+        labels[uid] = label
+    return labels
+
+
+def _flush_sqlite_journal() -> None:
+    """SQLite keeps recently written pages in its -wal file: fold them into the database (where
+    secure_delete has overwritten the deleted rows) and empty the journal."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+
+
+def _unlink(round_: Round, participants: dict[int, int], labels: dict[int, int]) -> None:
+    """Keep counts, drop who; rewrite answers and comments in a random order with new ids,
+    labelled with a unit whose figure is shown (never a smaller group)."""
     for team in round_.teams:
-        team.participants = participants.get(team.unit_id, 0)
+        # Only counts a page may show are kept; a small team's count is not.
+        team.participants = (
+            participants.get(team.unit_id, 0) if labels.get(team.unit_id) == team.unit_id else None
+        )
     db.session.execute(delete(Participation).where(Participation.round_id == round_.id))
     db.session.execute(delete(RoundMember).where(RoundMember.round_id == round_.id))
+    db.session.execute(delete(NotificationLog).where(NotificationLog.round_id == round_.id))
 
     answers = [
-        {"round_id": round_.id, "unit_id": u, "question_id": q, "value": v}
+        {"round_id": round_.id, "unit_id": labels.get(u, u), "question_id": q, "value": v}
         for u, q, v in db.session.execute(
             select(Answer.unit_id, Answer.question_id, Answer.value).where(
                 Answer.round_id == round_.id
@@ -252,7 +305,7 @@ def _unlink(round_: Round, participants: dict[int, int]) -> None:
         )
     ]
     comments = [
-        {"round_id": round_.id, "unit_id": u, "audience": a, "body": b}
+        {"round_id": round_.id, "unit_id": labels.get(u, u), "audience": a, "body": b}
         for u, a, b in db.session.execute(
             select(Comment.unit_id, Comment.audience, Comment.body).where(
                 Comment.round_id == round_.id

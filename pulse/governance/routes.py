@@ -19,7 +19,10 @@ def _messages() -> dict[str, str]:
         "unknown_setting": _("Choose one of the settings."),
         "out_of_range": _("That value is outside what the rules allow."),
         "comment_below_k": _("The comment threshold can't be lower than the minimum group size."),
-        "k_above_comment": _("The minimum group size can't be higher than the comment threshold."),
+        "k_above_comment": _(
+            "The minimum group size can't be higher than the thresholds for comments and "
+            "distributions."
+        ),
         "unchanged": _("That is already the current value."),
         "already_decided": _("That proposal has already been decided."),
         "needs_other_side": _("A change must be approved by someone from the other side."),
@@ -67,7 +70,7 @@ def privacy_settings():
     ), status
 
 
-@bp.post("/privacy-settings/<int:change_id>/<any(approve, reject):verdict>")
+@bp.post("/privacy-settings/<id:change_id>/<any(approve, reject):verdict>")
 @login_required
 def decide_change(change_id: int, verdict: str):
     change = db.session.get(PrivacyChange, change_id)
@@ -97,7 +100,7 @@ def _parse_value(setting: str, raw: str) -> int:
     if setting not in LIMITS:
         raise GovernanceError("unknown_setting")
     raw = raw.strip()
-    if not raw.isdigit() or len(raw) > 3:
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 3:
         raise GovernanceError("out_of_range")
     return int(raw)
 

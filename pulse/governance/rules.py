@@ -42,15 +42,7 @@ def propose(
 ) -> PrivacyChange:
     if side not in sides_of(person):
         raise GovernanceError("not_on_side")
-    if setting not in LIMITS:
-        raise GovernanceError("unknown_setting")
-    low, high = LIMITS[setting]
-    if not low <= value <= high:
-        raise GovernanceError("out_of_range")
-    if setting == "min_comment_group_size" and value < organisation.min_group_size:
-        raise GovernanceError("comment_below_k")
-    if setting == "min_group_size" and value > organisation.min_comment_group_size:
-        raise GovernanceError("k_above_comment")
+    _check_allowed(organisation, setting, value)
     if value == current_value(organisation, setting):
         raise GovernanceError("unchanged")
     change = PrivacyChange(
@@ -82,6 +74,8 @@ def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) 
             raise GovernanceError("needs_other_side")
         if str(current_value(organisation, change.setting)) != change.old_value:
             raise GovernanceError("stale")
+        # Another approved change may have moved the other settings since the proposal.
+        _check_allowed(organisation, change.setting, int(change.new_value))
         setattr(organisation, change.setting, int(change.new_value))
         if change.setting == "comments_enabled":
             organisation.comments_enabled = bool(int(change.new_value))
@@ -99,6 +93,21 @@ def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) 
         f"privacy.{change.status}",
         f"{change.setting}: {change.new_value}",
     )
+
+
+def _check_allowed(organisation: Organisation, setting: str, value: int) -> None:
+    """The range of each setting, and the settings' order: k <= comment k, k <= distribution k."""
+    if setting not in LIMITS:
+        raise GovernanceError("unknown_setting")
+    low, high = LIMITS[setting]
+    if not low <= value <= high:
+        raise GovernanceError("out_of_range")
+    if setting == "min_comment_group_size" and value < organisation.min_group_size:
+        raise GovernanceError("comment_below_k")
+    if setting == "min_group_size" and (
+        value > organisation.min_comment_group_size or value > organisation.min_distribution_size
+    ):
+        raise GovernanceError("k_above_comment")
 
 
 def _audit(organisation: Organisation, person: Person, now: datetime, kind: str, detail: str):

@@ -74,7 +74,7 @@ def parse_answers(
         scale = question.scale
         if (
             len(values) > 1
-            or not raw.isdigit()
+            or not (raw.isascii() and raw.isdecimal())
             or not (scale.min_value <= int(raw) <= scale.max_value)
         ):
             errors[question.id] = _("Choose one of the answers, or skip the question.")

@@ -57,7 +57,7 @@ def privacy():
     )
 
 
-@bp.route("/pulse/<int:round_id>", methods=["GET", "POST"])
+@bp.route("/pulse/<id:round_id>", methods=["GET", "POST"])
 @login_required
 def answer(round_id: int):
     """Answer a round: the form, and on submit the thank-you or what went wrong."""

@@ -64,6 +64,14 @@ def submit(round_: Round, person: Person, submission: Submission, now: datetime)
     The caller has validated the values against the round's questions (see forms.py); this
     function re-checks what it relies on and commits.
     """
+    # Hold the round (shared lock on PostgreSQL) so it can't close or be released while this
+    # submission is written; its state is read fresh under the lock.
+    round_ = db.session.scalar(
+        select(Round)
+        .where(Round.id == round_.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     member = db.session.get(RoundMember, (round_.id, person.id))
     if member is None:
         return Outcome.NOT_INVITED

@@ -16,6 +16,7 @@ from pulse.lifecycle import close_round
 from pulse.models import (
     Answer,
     Comment,
+    Organisation,
     Participation,
     Person,
     ReleasedFigure,
@@ -23,6 +24,7 @@ from pulse.models import (
     RoundMember,
     RoundState,
     RoundTeam,
+    Unit,
 )
 from pulse.survey.service import Outcome, Submission, submit
 from pulse.timeutil import utcnow
@@ -113,7 +115,8 @@ def test_release_reduces_participation_to_counts_and_shuffles_answers(app, world
         teams = {t.unit_id: t.participants for t in db.session.scalars(select(RoundTeam))}
         ids_after = set(db.session.scalars(select(Answer.id)))
         assert db.session.get(Round, world.round_id).state == RoundState.RELEASED
-    assert teams[world.team_a_id] == 6 and teams[world.team_b_id] == 0
+    # Team B's count (0) is hidden like its figures: only shown counts are kept.
+    assert teams[world.team_a_id] == 6 and teams[world.team_b_id] is None
     assert ids_before.isdisjoint(ids_after)  # new random ids
     # Same answers, other order (the chance of the same order for all 4 questions is tiny).
     after = physical_values(app, world.round_id)
@@ -197,7 +200,7 @@ def test_suppressed_team_shows_no_number_in_the_html(app, world, client):
     sign_in(client, world.bob)  # a member of team B (4 respondents)
     html = client.get("/").get_data(as_text=True)
     section = re.search(
-        r'<section[^>]*data-results-unit="%d".*?</section>' % world.team_b_id, html, re.S
+        rf'<section[^>]*data-results-unit="{world.team_b_id}".*?</section>', html, re.S
     )
     assert section, "the home page shows the team's latest results section"
     assert not re.search(r"\d", re.sub(r"<[^>]+>", "", section.group(0))), section.group(0)
@@ -276,3 +279,96 @@ def test_retention_deletes_raw_answers_but_keeps_figures(app, world, runner):
     assert runner.invoke(args=["pulse", "retention"]).exit_code == 0
     assert database_count(app, Answer) == 0 and database_count(app, Comment) == 0
     assert database_count(app, ReleasedFigure) > 0
+
+
+def test_no_raw_answer_keeps_the_label_of_a_hidden_group(app, world, database):
+    """After release, answers of a team too small to show carry the nearest shown unit."""
+    answer_round(
+        app,
+        world,
+        {**dict.fromkeys(world.team_a_ids, 4), **dict.fromkeys(world.team_b_ids[:2], 2)},
+        comment="Travlt",
+    )
+    close_and_release(app, world)
+    with app.app_context():
+        answer_units = set(db.session.scalars(select(Answer.unit_id)))
+        comment_units = set(db.session.scalars(select(Comment.unit_id)))
+        shown = set(
+            db.session.scalars(
+                select(ReleasedFigure.unit_id).where(
+                    ReleasedFigure.round_id == world.round_id,
+                    ReleasedFigure.kind == "participation",
+                    ReleasedFigure.suppressed.is_(False),
+                )
+            )
+        )
+    # Team B (2 answered) is hidden, and so is team A (else workplace minus A reveals B).
+    assert shown == {world.workplace_id}
+    assert answer_units == {world.workplace_id}
+    assert comment_units == {world.workplace_id}
+    assert database.count(Answer) == 8 * 3
+
+
+def test_sqlite_journal_holds_no_deleted_rows_after_release(app, world):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the -wal journal is SQLite's")
+        path = db.engine.url.database
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4), comment="Særlig-sætning-42")
+    with app.app_context():
+        hashes = list(db.session.scalars(select(Participation.key_hash)))
+    assert len(hashes) == 6
+    close_and_release(app, world)
+    import os
+
+    wal = path + "-wal"
+    assert not os.path.exists(wal) or os.path.getsize(wal) == 0
+    with open(path, "rb") as database_file:
+        content = database_file.read()
+    # The comment is still there (rewritten), but no deleted participation row survives:
+    # secure_delete zeroes freed space, so the key hashes of the deleted rows are gone.
+    assert "Særlig-sætning-42".encode() in content
+    for key_hash in hashes:
+        assert key_hash.encode() not in content
+
+
+def test_a_member_of_a_group_of_exactly_ten_sees_no_distribution(app, world):
+    with app.app_context():
+        from tests.factories import make_people
+
+        team_a = db.session.get(Unit, world.team_a_id)
+        organisation = db.session.get(Organisation, world.organisation_id)
+        extra = make_people(organisation, team_a, 4)
+        db.session.commit()
+        extra_ids = [p.id for p in extra]
+    # Team A now has 10 members; the world's round froze 6 at opening, so open a new one.
+    with app.app_context():
+        from pulse.lifecycle import create_round, open_round
+
+        organisation = db.session.get(Organisation, world.organisation_id)
+        round_ = create_round(
+            organisation,
+            ["vt_trusted"],
+            utcnow() - timedelta(hours=1),
+            utcnow() + timedelta(days=1),
+        )
+        open_round(round_, [world.team_a_id])
+        db.session.commit()
+        new_round_id = round_.id
+        for person_id in [*world.team_a_ids, *extra_ids]:
+            submit(
+                round_,
+                db.session.get(Person, person_id),
+                Submission(key=uuid.uuid4().hex, answers={"vt_trusted": 3}),
+                utcnow(),
+            )
+        round_ = db.session.get(Round, new_round_id)
+        close_round(round_)
+        db.session.commit()
+        release_round(round_, utcnow())
+        round_ = db.session.get(Round, new_round_id)
+        outsider = round_view(round_, None)[("question", "vt_trusted", world.team_a_id)]
+        member = round_view(round_, world.team_a_id)[("question", "vt_trusted", world.team_a_id)]
+    assert outsider.distribution == {"1": 0, "2": 0, "3": 10, "4": 0, "5": 0}
+    assert member.shown and member.mean == 3.0  # 10 >= k + 1: the score is shown
+    assert member.distribution is None  # 10 < 10 + 1: not the distribution
