@@ -7,7 +7,9 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from pulse.figures import team_summary
+from pulse.governance.rules import sides_of
 from pulse.models import Round
+from pulse.results.actions import recent_actions_for_employee, status_names
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
 from pulse.survey.queries import (
@@ -38,6 +40,9 @@ def home():
     return render_template(
         "survey/home.html",
         summary=summary,
+        actions=recent_actions_for_employee(membership.unit, now) if membership else [],
+        status_names=status_names(),
+        governs=bool(sides_of(current_user)),
         dimension_names=dimension_names(str(get_locale())),
         round=round_,
         answered=answered,

@@ -1,0 +1,104 @@
+"""Chart specifications built with plotly (Python); the page draws them with plotly.js basic.
+
+Hidden figures are gaps labelled "too few answers", never a number. Every chart has a table
+of the same figures beside it (templates/results/_trend.html).
+"""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from pulse.results.data import Point
+
+BRAND = "#1f5f5b"
+PARENT = "#8a5a00"
+LAYOUT = {
+    "margin": {"l": 36, "r": 8, "t": 8, "b": 40},
+    "height": 260,
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "legend": {"orientation": "h", "y": -0.25},
+    "font": {"family": "system-ui, sans-serif", "size": 13},
+}
+
+
+def label(point: Point) -> str:
+    return format_date(point.round.closes_at, _("d MMM"))
+
+
+def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name: str) -> dict:
+    x = [label(p) for p in points]
+    figure = go.Figure()
+    figure.add_trace(_line(points, x, name, BRAND, "solid"))
+    if parent:
+        figure.add_trace(_line(parent, x, parent_name, PARENT, "dash"))
+    for xi, p in zip(x, points, strict=True):
+        if not p.figure.shown:
+            figure.add_annotation(
+                x=xi,
+                y=50,
+                text=_("too few answers"),
+                showarrow=False,
+                textangle=-90,
+                font={"color": "#4f5f66", "size": 11},
+            )
+    figure.update_layout(
+        **LAYOUT,
+        yaxis={"range": [0, 100], "fixedrange": True},
+        xaxis={"type": "category", "fixedrange": True},
+    )
+    return json.loads(figure.to_json())
+
+
+def participation_chart(points: list[Point]) -> dict:
+    x = [label(p) for p in points]
+    rates = [
+        round(100 * p.figure.respondents / p.figure.invited)
+        if p.figure.shown and p.figure.invited
+        else None
+        for p in points
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=x,
+            y=rates,
+            marker={"color": BRAND},
+            name=_("Participation"),
+            hovertemplate="%{y} %<extra></extra>",
+        )
+    )
+    for xi, rate in zip(x, rates, strict=True):
+        if rate is None:
+            figure.add_annotation(
+                x=xi,
+                y=50,
+                text=_("too few answers"),
+                showarrow=False,
+                textangle=-90,
+                font={"color": "#4f5f66", "size": 11},
+            )
+    figure.update_layout(
+        **LAYOUT,
+        yaxis={"range": [0, 100], "ticksuffix": " %", "fixedrange": True},
+        xaxis={"type": "category", "fixedrange": True},
+        showlegend=False,
+    )
+    return json.loads(figure.to_json())
+
+
+def _line(points: list[Point], x: list[str], name: str, colour: str, dash: str) -> go.Scatter:
+    return go.Scatter(
+        x=x,
+        y=[p.figure.mean if p.figure.shown else None for p in points],
+        text=[f"n = {p.figure.respondents}" if p.figure.shown else "" for p in points],
+        hovertemplate="%{y} (%{text})<extra>" + name + "</extra>",
+        mode="lines+markers",
+        connectgaps=False,
+        name=name,
+        line={"color": colour, "dash": dash, "width": 3},
+        marker={"size": 8},
+    )
