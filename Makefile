@@ -32,7 +32,7 @@ run: install
 	PULSE_ENV=development $(BIN)/flask pulse demo --if-empty
 	@echo
 	@echo "Sign-in links (each works once; open them in separate browsers or private windows):"
-	@PULSE_ENV=development PULSE_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$1 ":", $$2, $$4 }'
+	@PULSE_ENV=development PULSE_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$2 ":", $$1, $$4 }'
 	@echo
 	PULSE_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

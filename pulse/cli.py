@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -55,16 +57,66 @@ def demo(if_empty: bool) -> None:
 
 
 @pulse_cli.command("tick")
-def tick() -> None:
-    """Scheduled work, safe to run every minute: close due rounds, release due rounds."""
-    from pulse.anonymity.release import release_due_rounds
-    from pulse.lifecycle import close_due_rounds
+@click.option(
+    "--now",
+    "now_text",
+    metavar="YYYY-MM-DDTHH:MM",
+    help="Act as if it were this UTC time (for trying a plan out; default: the real time).",
+)
+def tick(now_text: str | None) -> None:
+    """Scheduled work, safe to run every minute on several hosts: close due rounds, open
+    scheduled ones, send invitations and the reminder, release rounds after their delay."""
+    from datetime import datetime
 
-    now = utcnow()
-    closed = close_due_rounds(now)
-    released = release_due_rounds(now)
-    if closed or released:
-        click.echo(f"Closed rounds: {closed or '-'}; released rounds: {released or '-'}.")
+    from pulse.scheduling.tick import run_tick
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--now") from error
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    report = run_tick(now)
+    if report:
+        click.echo(
+            f"Closed rounds: {report.closed or '-'}; released rounds: {report.released or '-'}; "
+            f"opened: {report.opened or '-'}; scheduled: {report.scheduled or '-'}; "
+            f"invited: {report.invited or '-'}; reminded: {report.reminded or '-'}; "
+            f"e-mails sent: {report.emails_sent}."
+        )
+
+
+@pulse_cli.command("plan")
+@click.argument("plan_id", type=int)
+@click.option("--count", default=6, show_default=True, help="How many rounds to show.")
+def plan(plan_id: int, count: int) -> None:
+    """Preview a plan's next rounds: when each opens and closes, and which dimensions it asks."""
+    from flask_babel import force_locale, format_datetime
+
+    from pulse.models import Plan
+    from pulse.scheduling.plans import preview
+
+    plan_ = db.session.get(Plan, plan_id)
+    if plan_ is None:
+        raise click.ClickException(f"There is no plan {plan_id}.")
+    click.echo(f"{plan_.name}: {plan_.cadence}, {plan_.questions_per_round} questions per round")
+    scheduled = db.session.scalars(
+        select(Round)
+        .where(Round.plan_id == plan_.id, Round.state.in_(["scheduled", "open"]))
+        .order_by(Round.opens_at)
+    ).all()
+    rows = [(r.opens_at, r.closes_at, f"round {r.id} ({r.state})", r.questions) for r in scheduled]
+    rows += [
+        (p.opens_at, p.closes_at, "planned", p.dimension_ids)
+        for p in preview(plan_, utcnow(), count)
+    ]
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for opens_at, closes_at, what, asks in rows:
+            if what != "planned":
+                asks = sorted({rq.question.dimension_id for rq in asks})
+            opens = format_datetime(opens_at, "yyyy-MM-dd HH:mm")
+            closes = format_datetime(closes_at, "yyyy-MM-dd HH:mm")
+            click.echo(f"{opens}\t{closes}\t{what}\t{', '.join(asks)}")
 
 
 @pulse_cli.command("release")
@@ -94,6 +146,31 @@ def retention() -> None:
     click.echo(f"Raw answers deleted for {cleared} round(s) released over {months} months ago.")
 
 
+@pulse_cli.command("vapid-keys")
+def vapid_keys() -> None:
+    """Make a VAPID key pair for web push; put the lines in the environment, not in git."""
+    from pulse.notify.push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
+    click.echo(f"VAPID_PUBLIC_KEY={public}")
+    click.echo("# and VAPID_SUBJECT=mailto:<an address the push services may write to>")
+
+
+@pulse_cli.command("push")
+@click.argument("round_id", type=int)
+@click.option("--kind", type=click.Choice(["open", "reminder"]), default="open")
+def push(round_id: int, kind: str) -> None:
+    """Send a round's push message now to everyone invited to it (the scheduler does this)."""
+    from pulse.notify.push import send_round_push
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    report = send_round_push(round_, kind)
+    click.echo(f"Sent {report.sent}, removed {report.removed} expired, failed {report.failed}.")
+
+
 @pulse_cli.command("links")
 @click.option("--demo", "demo_only", is_flag=True, help="One link per kind of demo user.")
 def links(demo_only: bool) -> None:
@@ -119,7 +196,7 @@ def links(demo_only: bool) -> None:
         rows = [(_role_summary(person), person) for person in people]
     for role, person in rows:
         token = issue_sign_in_token(person, days)
-        click.echo(f"{role}\t{person.name}\t{_unit_name(person)}\t{base_url}/login/{token}")
+        click.echo(f"{person.name}\t{role}\t{_unit_name(person)}\t{base_url}/login/{token}")
     db.session.commit()
 
 

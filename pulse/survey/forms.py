@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -74,6 +76,7 @@ def parse_answers(
         scale = question.scale
         if (
             len(values) > 1
+            or not re.fullmatch(r"[0-9]{1,3}", raw)
             or not (raw.isascii() and raw.isdecimal())
             or not (scale.min_value <= int(raw) <= scale.max_value)
         ):

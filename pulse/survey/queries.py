@@ -40,6 +40,17 @@ def invited_round(person: Person, round_id: int) -> Round | None:
     )
 
 
+def finished_round_of_organisation(person: Person, round_id: int) -> Round | None:
+    """A closed or released round of the person's organisation (for a late resend)."""
+    return db.session.scalar(
+        select(Round).where(
+            Round.id == round_id,
+            Round.organisation_id == person.organisation_id,
+            Round.state.in_((RoundState.CLOSED, RoundState.RELEASED)),
+        )
+    )
+
+
 def next_round_for(person: Person, now: datetime) -> Round | None:
     """The next scheduled round whose plan covers the person's team."""
     if person.membership is None:

@@ -15,11 +15,19 @@ from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse
 from pulse.survey.queries import (
     dimension_names,
     estimated_minutes,
+    finished_round_of_organisation,
     invited_round,
     next_round_for,
     open_round_for,
 )
-from pulse.survey.service import Outcome, Submission, is_accepting, participation_of, submit
+from pulse.survey.service import (
+    Outcome,
+    Submission,
+    is_accepting,
+    key_hash,
+    participation_of,
+    submit,
+)
 from pulse.timeutil import utcnow
 from pulse.web import render_page
 
@@ -68,7 +76,12 @@ def answer(round_id: int):
     """Answer a round: the form, and on submit the thank-you or what went wrong."""
     round_ = invited_round(current_user, round_id)
     if round_ is None:
-        abort(404)
+        # After release the frozen list of invitees is gone; a late resend of an answer (an
+        # offline outbox) must still hear that the round is closed, not "no such page".
+        finished = finished_round_of_organisation(current_user, round_id)
+        if finished is None:
+            abort(404)
+        return _render(finished, "closed", [], status=409 if request.method == "POST" else 200)
     questions = [rq.question for rq in round_.questions]
     now = utcnow()
 
@@ -78,6 +91,16 @@ def answer(round_id: int):
         if not is_accepting(round_, now):
             return _render(round_, "closed", questions)
         return _render(round_, "form", questions, form=AnswerForm(formdata=None))
+
+    # The round's state decides before the form's content: a resend of a stored answer gets
+    # the same thank-you, anything else after answering or closing gets that state.
+    earlier = participation_of(round_, current_user)
+    if earlier is not None:
+        same = earlier.key_hash == key_hash(request.form.get("submission_key", ""))
+        state = "thanks" if same else "already_answered"
+        return _render(round_, state, questions, status=200 if same else 409)
+    if not is_accepting(round_, now):
+        return _render(round_, "closed", questions, status=409)
 
     form = AnswerForm()
     answers, answer_errors = parse_answers(questions, request.form)

@@ -16,7 +16,6 @@ import logging
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -103,12 +102,12 @@ class LiveServer:
 
 
 def run_links_cli(app) -> dict[str, tuple[str, str, str]]:
-    """`flask pulse links --demo`: tab-separated "role, name, unit, URL" lines."""
+    """`flask pulse links --demo`: tab-separated "name, role, unit, URL" lines, keyed by role."""
     result = app.test_cli_runner().invoke(args=["pulse", "links", "--demo"])
     assert result.exit_code == 0, result.output
     rows = {}
     for line in result.output.splitlines():
-        role, name, unit, url = line.split("\t")
+        name, role, unit, url = line.split("\t")
         rows[role] = (name, unit, url)
     assert "employee" in rows, f"no demo employee in:\n{result.output}"
     return rows
@@ -180,12 +179,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         )
 
     with app.app_context():
-        with warnings.catch_warnings(), _logging_kept():
-            # migrations/env.py (Flask-Migrate's old template) tries the deprecated
-            # `db.get_engine()` before `db.engine`; harmless, and not ours to fix from here.
-            warnings.filterwarnings(
-                "ignore", message="'get_engine' is deprecated", category=DeprecationWarning
-            )
+        with _logging_kept():
             upgrade()
         create_demo()
         # The demo's open round runs Monday 08:00 to Sunday 20:00 (UTC). Between Sunday 20:00

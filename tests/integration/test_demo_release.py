@@ -1,11 +1,12 @@
-"""The demo municipality is released through the same path as real rounds."""
+"""The demo municipality is released through the same path as real rounds.
+
+`demo_app` (tests/conftest.py): the demo, made once per backend per session.
+"""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from pulse.demo import create_demo
 from pulse.extensions import db
 from pulse.models import (
     Membership,
@@ -16,16 +17,6 @@ from pulse.models import (
     RoundState,
     Unit,
 )
-from tests.conftest import dispose_engines, make_app
-
-
-@pytest.fixture(scope="module")
-def demo_app(database_backend, database_factory):
-    app = make_app(database_factory.create(database_backend))
-    with app.app_context():
-        create_demo()
-    yield app
-    dispose_engines(app)
 
 
 def test_demo_rounds_are_released_and_unlinked(demo_app):

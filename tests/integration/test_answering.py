@@ -1,0 +1,483 @@
+"""An employee answers a pulse: the pages, the idempotent submit, bad input, and what is stored."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pulse.extensions import db
+from pulse.lifecycle import close_round
+from pulse.models import Answer, Comment, Organisation, Participation, Person, Round, Unit
+from pulse.timeutil import utcnow
+from tests.factories import make_person, make_round, move_person, sign_in
+from tests.helpers import csrf_token, elements, page_text, translated
+
+HTMX = {"HX-Request": "true", "HX-Target": "pulse"}
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def stored(database) -> tuple[int, int, int]:
+    """How many participation, answer and comment rows there are."""
+    return (database.count(Participation), database.count(Answer), database.count(Comment))
+
+
+def submit(
+    client,
+    round_id: int,
+    answers: dict | None = None,
+    *,
+    key: str | None = None,
+    htmx: bool = True,
+    **fields,
+):
+    """POST the answer form as the page would (token from the page, a fresh key)."""
+    path = f"/pulse/{round_id}"
+    token = csrf_token(client, path)
+    data = {"submission_key": key or new_key(), "audience": "trio", "comment": ""}
+    data.update({f"q_{qid}": value for qid, value in (answers or {}).items()})
+    data.update(fields)
+    data = {name: value for name, value in data.items() if value is not None}
+    if htmx:
+        return client.post(path, data=data, headers={**HTMX, "X-CSRFToken": token})
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def state_of(response) -> str | None:
+    states = [
+        e["data-state"]
+        for e in elements(response.get_data(as_text=True), "div")
+        if e.get("data-state")
+    ]
+    assert len(states) <= 1
+    return states[0] if states else None
+
+
+@pytest.fixture
+def alice(client, world):
+    """Alice of team A, signed in on `client`."""
+    sign_in(client, world.alice)
+    return world.alice
+
+
+ALL_ANSWERED = {"vt_trusted": "4", "vt_information": "2", "au_judgement": "5", "who5_1": "0"}
+
+
+# -- The pages ------------------------------------------------------------------------------
+
+
+def test_front_page_shows_the_open_round(app, client, world, alice):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert elements(html, "a", href=f"/pulse/{world.round_id}")
+    text = page_text(response)
+    assert translated(app, "A new pulse is open") in text
+    with app.test_request_context():
+        from flask_babel import ngettext
+
+        assert ngettext("%(num)d question", "%(num)d questions", 4) in text
+
+
+def test_front_page_after_answering_has_no_link_to_the_round(app, client, world, alice):
+    assert submit(client, world.round_id, ALL_ANSWERED).status_code == 200
+
+    response = client.get("/")
+
+    assert not elements(response.get_data(as_text=True), "a", href=f"/pulse/{world.round_id}")
+    assert translated(app, "Thank you for answering") in page_text(response)
+
+
+def test_front_page_without_an_open_round(app, client, world):
+    sign_in(client, world.outsider_id)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert not [
+        a
+        for a in elements(response.get_data(as_text=True), "a")
+        if (a.get("href") or "").startswith("/pulse/")
+    ]
+    assert translated(app, "No pulse right now") in page_text(response)
+
+
+def test_answer_page_shows_each_question_with_its_choices(app, client, world, alice):
+    response = client.get(f"/pulse/{world.round_id}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" in html
+    assert elements(html, "section", id="pulse")
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        for round_question in round_.questions:
+            question = round_question.question
+            radios = elements(html, "input", type="radio", name=f"q_{question.id}")
+            scale = range(question.scale.min_value, question.scale.max_value + 1)
+            assert [r["value"] for r in radios] == [str(v) for v in scale] + [""]
+            assert not any("checked" in r for r in radios)
+            assert question.text("da") in page_text(response)
+    (key,) = elements(html, "input", name="submission_key", type="hidden")
+    assert len(key["value"]) >= 16
+    assert elements(html, "textarea", name="comment")
+
+
+# -- Submitting -----------------------------------------------------------------------------
+
+
+def test_htmx_submit_returns_only_the_thank_you_fragment(app, client, world, alice, database):
+    response = submit(client, world.round_id, ALL_ANSWERED)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "<body" not in html
+    assert html.lstrip().startswith('<section id="pulse"')
+    assert state_of(response) == "thanks"
+    assert "HX-Request" in response.headers["Vary"]
+    assert stored(database) == (1, 4, 0)
+
+
+def test_plain_submit_returns_the_whole_page(app, client, world, alice, database):
+    response = submit(client, world.round_id, ALL_ANSWERED, htmx=False)
+
+    assert response.status_code == 200
+    assert "<html" in response.get_data(as_text=True)
+    assert state_of(response) == "thanks"
+    assert "HX-Request" in response.headers["Vary"]
+    assert stored(database) == (1, 4, 0)
+
+
+def test_answers_are_stored_with_their_values_and_random_ids(app, client, world, alice, database):
+    submit(client, world.round_id, ALL_ANSWERED)
+
+    with app.app_context():
+        answers = db.session.scalars(select(Answer)).all()
+        assert {a.question_id: a.value for a in answers} == {
+            qid: int(value) for qid, value in ALL_ANSWERED.items()
+        }
+        assert {a.round_id for a in answers} == {world.round_id}
+        assert {a.unit_id for a in answers} == {world.team_a_id}
+        assert all(isinstance(a.id, uuid.UUID) and a.id.version == 4 for a in answers)
+        (participation,) = db.session.scalars(select(Participation)).all()
+        assert participation.person_id == world.alice
+
+
+def test_the_same_submission_twice_is_stored_once(app, client, world, alice, database):
+    key = new_key()
+    first = submit(client, world.round_id, ALL_ANSWERED, key=key)
+    second = submit(client, world.round_id, ALL_ANSWERED, key=key)
+
+    assert first.status_code == second.status_code == 200
+    assert state_of(first) == state_of(second) == "thanks"
+    assert first.get_data() == second.get_data()
+    assert stored(database) == (1, 4, 0)
+
+
+def test_a_second_different_submission_is_refused(app, client, world, alice, database):
+    submit(client, world.round_id, ALL_ANSWERED)
+
+    response = submit(client, world.round_id, {"vt_trusted": "1"}, comment="Igen")
+
+    assert response.status_code == 409
+    assert state_of(response) == "already-answered"
+    assert stored(database) == (1, 4, 0)
+    assert translated(app, "You have already answered this round") in page_text(response)
+
+
+def test_answer_page_after_answering_says_so(app, client, world, alice):
+    submit(client, world.round_id, ALL_ANSWERED)
+
+    response = client.get(f"/pulse/{world.round_id}")
+
+    assert response.status_code == 200
+    assert state_of(response) == "already-answered"
+    assert not elements(response.get_data(as_text=True), "form")
+
+
+def test_skipping_every_question_is_allowed(app, client, world, alice, database):
+    response = submit(client, world.round_id, {qid: "" for qid in world.question_ids})
+
+    assert response.status_code == 200
+    assert state_of(response) == "thanks"
+    assert stored(database) == (1, 0, 0)
+
+
+def test_skipping_some_questions_stores_the_rest(app, client, world, alice, database):
+    response = submit(client, world.round_id, {"vt_trusted": "3", "who5_1": ""})
+
+    assert response.status_code == 200
+    assert stored(database) == (1, 1, 0)
+
+
+def test_submit_without_csrf_token_is_refused(app, client, world, alice, database):
+    response = client.post(
+        f"/pulse/{world.round_id}",
+        data={"submission_key": new_key(), "q_vt_trusted": "3", "audience": "trio"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 400
+    assert stored(database) == (0, 0, 0)
+
+
+# -- Bad input: 422, the message next to the field, nothing stored ----------------------------
+
+QUESTION_ERRORS = {
+    "above the scale": {"vt_trusted": "6"},
+    "below the scale": {"vt_trusted": "0"},
+    "below who5": {"who5_1": "-1"},
+    "far above": {"vt_trusted": "99999999999999999999"},
+    "letters": {"vt_trusted": "abc"},
+    "decimal": {"vt_trusted": "3.5"},
+    "blank": {"vt_trusted": " "},
+    "two values": {"vt_trusted": ["3", "4"]},
+    "a value and a skip": {"vt_trusted": ["", "4"]},
+}
+
+
+@pytest.mark.parametrize("answers", QUESTION_ERRORS.values(), ids=QUESTION_ERRORS.keys())
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+def test_bad_answer_value_is_shown_next_to_its_question(
+    app, client, world, alice, database, answers, htmx
+):
+    valid = {"vt_information": "4"}
+
+    response = submit(client, world.round_id, {**valid, **answers}, htmx=htmx)
+
+    assert response.status_code == 422
+    assert stored(database) == (0, 0, 0)
+    html = response.get_data(as_text=True)
+    assert ("<html" in html) is not htmx
+    (question_id,) = answers
+    (error,) = elements(html, "p", class_="error", id=f"error-{question_id}")
+    assert elements(html, "fieldset", **{"aria-describedby": f"error-{question_id}"})
+    assert len(elements(html, "p", class_="error")) == 1
+    # The valid choice is kept, so the person does not have to answer again.
+    assert elements(html, "input", name="q_vt_information", value="4", checked=True)
+
+
+FIELD_ERRORS = {
+    "unknown audience": ({"audience": "everyone"}, "p", {"class_": "error"}),
+    "no audience": ({"audience": None}, "p", {"class_": "error"}),
+    "1001-char comment": ({"comment": "x" * 1001}, "p", {"id": "error-comment"}),
+    "no key": ({"submission_key": None}, "p", {"role": "alert"}),
+    "empty key": ({"submission_key": ""}, "p", {"role": "alert"}),
+    "short key": ({"submission_key": "abc123"}, "p", {"role": "alert"}),
+    "long key": ({"submission_key": "k" * 65}, "p", {"role": "alert"}),
+    "odd key": ({"submission_key": "0123456789abcdef<>"}, "p", {"role": "alert"}),
+}
+
+
+@pytest.mark.parametrize("fields, tag, where", FIELD_ERRORS.values(), ids=FIELD_ERRORS.keys())
+def test_bad_form_field_is_shown_and_nothing_is_stored(
+    app, client, world, alice, database, fields, tag, where
+):
+    response = submit(client, world.round_id, ALL_ANSWERED, **fields)
+
+    assert response.status_code == 422
+    assert stored(database) == (0, 0, 0)
+    assert len(elements(response.get_data(as_text=True), tag, **where)) == 1
+
+
+def test_a_1000_char_comment_is_accepted(app, client, world, alice, database):
+    response = submit(client, world.round_id, ALL_ANSWERED, comment="y" * 1000)
+
+    assert response.status_code == 200
+    assert stored(database) == (1, 4, 1)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "²",
+        "1" * 5000,
+    ],
+    ids=["superscript two", "5000 digits"],
+)
+def test_odd_digits_are_a_validation_error_not_a_crash(app, client, world, alice, database, value):
+    response = submit(client, world.round_id, {"vt_trusted": value})
+
+    assert response.status_code == 422
+    assert stored(database) == (0, 0, 0)
+
+
+# -- Who may answer ----------------------------------------------------------------------------
+
+
+def test_a_person_of_another_organisation_gets_404(app, client, world, database):
+    sign_in(client, world.outsider_id)
+
+    assert client.get(f"/pulse/{world.round_id}").status_code == 404
+    path = f"/pulse/{world.round_id}"
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client),
+            "submission_key": new_key(),
+            "audience": "trio",
+            "q_vt_trusted": "3",
+        },
+    )
+    assert response.status_code == 404
+    assert stored(database) == (0, 0, 0)
+
+
+def test_a_person_who_joined_after_opening_gets_404(app, client, world, database):
+    with database.session():
+        organisation = db.session.get(Organisation, world.organisation_id)
+        newcomer = make_person(organisation, db.session.get(Unit, world.team_a_id)).id
+
+    sign_in(client, newcomer)
+
+    assert client.get(f"/pulse/{world.round_id}").status_code == 404
+    assert submit_status_without_page(client, world.round_id) == 404
+    assert stored(database) == (0, 0, 0)
+
+
+def submit_status_without_page(client, round_id: int) -> int:
+    """POST an otherwise valid answer when the answer page itself is not available."""
+    return client.post(
+        f"/pulse/{round_id}",
+        data={
+            "csrf_token": csrf_token(client),
+            "submission_key": new_key(),
+            "audience": "trio",
+            "q_vt_trusted": "3",
+        },
+    ).status_code
+
+
+def test_an_unknown_round_gets_404(app, client, world, alice):
+    assert client.get(f"/pulse/{world.round_id + 1000}").status_code == 404
+    assert client.get("/pulse/not-a-number").status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_the_sign_in_help(app, client, world, database):
+    assert client.get(f"/pulse/{world.round_id}").status_code == 302
+    assert submit_status_without_page(client, world.round_id) == 302
+    assert stored(database) == (0, 0, 0)
+
+
+# -- Closed rounds ---------------------------------------------------------------------------
+
+
+def close(database, round_id: int) -> None:
+    with database.session():
+        close_round(db.session.get(Round, round_id))
+
+
+def test_a_closed_round_shows_closed_and_refuses_answers(app, client, world, alice, database):
+    close(database, world.round_id)
+
+    page = client.get(f"/pulse/{world.round_id}")
+    assert page.status_code == 200
+    assert state_of(page) == "closed"
+    assert not elements(page.get_data(as_text=True), "form")
+
+    response = submit(client, world.round_id, ALL_ANSWERED)
+    assert response.status_code == 409
+    assert state_of(response) == "closed"
+    assert stored(database) == (0, 0, 0)
+    assert client.get("/").status_code == 200
+    assert not elements(
+        client.get("/").get_data(as_text=True), "a", href=f"/pulse/{world.round_id}"
+    )
+
+
+def test_a_round_past_its_closing_time_refuses_answers(app, client, world, alice, database):
+    with database.session():
+        round_ = db.session.get(Round, world.round_id)
+        round_.opens_at = utcnow() - timedelta(days=8)
+        round_.closes_at = utcnow() - timedelta(seconds=1)
+
+    assert state_of(client.get(f"/pulse/{world.round_id}")) == "closed"
+    response = submit(client, world.round_id, ALL_ANSWERED)
+    assert response.status_code == 409
+    assert stored(database) == (0, 0, 0)
+
+
+def test_a_closed_round_says_closed_even_for_invalid_input(app, client, world, alice, database):
+    close(database, world.round_id)
+
+    response = submit(client, world.round_id, {"vt_trusted": "9"})
+
+    assert response.status_code == 409
+    assert state_of(response) == "closed"
+
+
+# -- Comments ----------------------------------------------------------------------------------
+
+
+def test_a_comment_is_stored_with_its_audience_and_team(app, client, world, alice, database):
+    response = submit(
+        client, world.round_id, ALL_ANSWERED, comment="  Mere tid, tak.  ", audience="reps"
+    )
+
+    assert response.status_code == 200
+    with app.app_context():
+        (comment,) = db.session.scalars(select(Comment)).all()
+        assert (comment.body, comment.audience) == ("Mere tid, tak.", "reps")
+        assert (comment.round_id, comment.unit_id) == (world.round_id, world.team_a_id)
+        assert isinstance(comment.id, uuid.UUID) and comment.id.version == 4
+
+
+def test_a_blank_comment_is_not_stored(app, client, world, alice, database):
+    submit(client, world.round_id, ALL_ANSWERED, comment=" \n\t ")
+
+    assert stored(database) == (1, 4, 0)
+
+
+def test_no_comment_is_stored_when_comments_are_off(app, client, world, database):
+    with database.session():
+        organisation = db.session.get(Organisation, world.organisation_id)
+        organisation.comments_enabled = False
+        round_id = make_round(organisation, [db.session.get(Unit, world.team_b_id)]).id
+    sign_in(client, world.bob)
+
+    page = client.get(f"/pulse/{round_id}")
+    assert not elements(page.get_data(as_text=True), "textarea")
+    response = submit(client, round_id, ALL_ANSWERED, comment="Hemmeligt", audience="reps")
+
+    assert response.status_code == 200
+    assert stored(database) == (1, 4, 0)
+
+
+def test_turning_comments_off_does_not_change_an_open_round(app, client, world, alice, database):
+    with database.session():
+        db.session.get(Organisation, world.organisation_id).comments_enabled = False
+
+    submit(client, world.round_id, ALL_ANSWERED, comment="Stadig med")
+
+    assert stored(database) == (1, 4, 1)
+
+
+# -- Teams are frozen when a round opens --------------------------------------------------------
+
+
+def test_answers_count_for_the_team_frozen_at_opening(app, client, world, alice, database):
+    with database.session():
+        move_person(db.session.get(Person, world.alice), db.session.get(Unit, world.team_b_id))
+
+    response = submit(client, world.round_id, ALL_ANSWERED, comment="Fra team A")
+
+    assert response.status_code == 200
+    assert database.scalars(select(Answer.unit_id).distinct()) == [world.team_a_id]
+    assert database.scalars(select(Comment.unit_id)) == [world.team_a_id]
+
+
+def test_each_team_answers_for_itself(app, client, world, alice, database):
+    submit(client, world.round_id, {"vt_trusted": "5"})
+    bob = app.test_client()
+    sign_in(bob, world.bob)
+    submit(bob, world.round_id, {"vt_trusted": "1"})
+
+    rows = database.scalars(select(Answer.unit_id).order_by(Answer.value))
+    assert rows == [world.team_b_id, world.team_a_id]
+    assert database.count(Participation) == 2

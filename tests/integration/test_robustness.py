@@ -1,0 +1,221 @@
+"""No request returns a 500, whatever it carries (DESIGN.md §6): random input via Hypothesis."""
+
+from __future__ import annotations
+
+import itertools
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from pulse.extensions import db
+from pulse.models import Answer, Comment, Participation
+from tests.factories import sign_in
+from tests.helpers import csrf_token
+
+RANDOM = settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+def mostly(likely, unlikely) -> st.SearchStrategy:
+    """`likely` about three times in four, so most examples get past the first check."""
+    return st.integers(0, 3).flatmap(lambda n: unlikely if n == 3 else likely)
+
+
+FIELD_NAMES = [
+    "csrf_token",
+    "submission_key",
+    "comment",
+    "audience",
+    "locale",
+    "q_vt_trusted",
+    "q_vt_information",
+    "q_au_judgement",
+    "q_who5_1",
+    "q_unknown",
+]
+#: Strings that have broken web forms before: other digits, direction marks, markup, size.
+NASTY = [
+    "",
+    "a\x00b",
+    "3",
+    " 4 ",
+    "0x3",
+    "1e1",
+    "+3",
+    "-0",
+    "٣",
+    "０",
+    "𝟛",
+    "⑤",
+    "3\u200b",
+    "\u202e5",
+    "\r\n",
+    "\ufeff",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "{{ 7*7 }}",
+    "%00",
+    "trio",
+    "reps",
+    "da",
+    "en",
+    "k" * 40,
+    "x" * 2000,
+]
+values = st.one_of(
+    text,
+    st.integers(-10, 20).map(str),
+    st.text("0123456789", min_size=1, max_size=25),
+    st.sampled_from(NASTY),
+)
+forms = st.dictionaries(
+    st.one_of(st.sampled_from(FIELD_NAMES), text),
+    st.one_of(values, st.lists(values, max_size=3)),
+    max_size=8,
+)
+#: An answer form that is valid more often than not, with random fields laid over it, so the
+#: examples reach the code that stores answers as well as the validation in front of it.
+answer_forms = st.builds(
+    lambda base, noise: {**base, **noise},
+    st.fixed_dictionaries(
+        {
+            "submission_key": mostly(
+                st.text("abcdefABCDEF0123456789_-", min_size=16, max_size=64), values
+            ),
+            "audience": mostly(st.sampled_from(["trio", "reps"]), values),
+            "comment": st.one_of(st.just(""), st.sampled_from(NASTY), text),
+            "q_vt_trusted": st.one_of(
+                st.sampled_from(["1", "3", "5", ""]), st.sampled_from(NASTY), values
+            ),
+            "q_who5_1": mostly(st.sampled_from(["0", "5", ""]), values),
+        }
+    ),
+    mostly(st.just({}), forms),
+)
+headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "HX-Request": st.sampled_from(["true", "false", ""]),
+        "HX-Target": st.one_of(st.just("pulse"), st.text("abcdefghijk-#", max_size=20)),
+        "Accept-Language": st.sampled_from(["en", "nb", "de", "*", ";q=x"]),
+    },
+)
+
+
+@pytest.fixture
+def alice_client(app, world):
+    client = app.test_client()
+    sign_in(client, world.alice)
+    return client
+
+
+def post(client, path: str, form: dict, extra_headers: dict, with_csrf: bool):
+    form = dict(form)
+    extra_headers = dict(extra_headers)
+    if with_csrf:
+        token = csrf_token(client)
+        form["csrf_token"] = token
+        extra_headers["X-CSRFToken"] = token
+    return client.post(path, data=form, headers=extra_headers)
+
+
+def forget_answers() -> None:
+    for model in (Answer, Comment, Participation):
+        db.session.execute(delete(model))
+
+
+@RANDOM
+@given(
+    form=answer_forms,
+    extra_headers=headers,
+    with_csrf=mostly(st.just(True), st.just(False)),
+    signed_in=mostly(st.just(True), st.just(False)),
+    round_choice=mostly(st.none(), st.integers(0, 10**30)),
+)
+def test_answer_endpoint_never_fails(
+    app, world, database, alice_client, form, extra_headers, with_csrf, signed_in, round_choice
+):
+    database.run(forget_answers)  # so that every example may store its answers
+    client = alice_client if signed_in else app.test_client()
+    round_id = world.round_id if round_choice is None else round_choice
+
+    response = post(client, f"/pulse/{round_id}", form, extra_headers, with_csrf)
+
+    assert response.status_code < 500
+
+
+@RANDOM
+@given(token=text, form=forms, with_csrf=st.booleans())
+def test_sign_in_endpoint_never_fails(app, world, token, form, with_csrf):
+    client = app.test_client()
+    path = "/login/" + quote(token, safe="")
+
+    assert client.get(path).status_code < 500
+    assert post(client, path, form, {}, with_csrf).status_code < 500
+
+
+_addresses = itertools.count(1)
+
+
+@RANDOM
+@given(
+    form=forms,
+    extra_headers=headers,
+    with_csrf=st.booleans(),
+    signed_in=st.booleans(),
+    path=st.sampled_from(["/settings", "/logout"]),
+)
+def test_settings_and_sign_out_never_fail(
+    app, world, form, extra_headers, with_csrf, signed_in, path
+):
+    client = app.test_client()
+    if signed_in:
+        # A fresh device each time (a sign-out must not leak into the next example), each on
+        # its own address so the sign-in rate limit stays out of the way.
+        number = next(_addresses)
+        client.environ_base["REMOTE_ADDR"] = f"10.9.{number // 250}.{number % 250}"
+        sign_in(client, world.alice)
+
+    assert post(client, path, form, extra_headers, with_csrf).status_code < 500
+    assert client.get("/").status_code < 500
+
+
+@RANDOM
+@given(path=text, query=forms, method=st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE"]))
+def test_any_path_never_fails(app, alice_client, path, query, method):
+    for client in (alice_client, app.test_client()):
+        response = client.open("/" + quote(path), method=method, query_string=query)
+        assert response.status_code < 500
+
+
+def test_a_comment_with_a_nul_character_is_not_a_crash(app, client, world, database):
+    sign_in(client, world.alice)
+    path = f"/pulse/{world.round_id}"
+
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "submission_key": "k" * 32,
+            "audience": "trio",
+            "comment": "Hej\x00med dig",
+        },
+    )
+
+    assert response.status_code in (200, 400, 422)
+    assert not [body for body in database.scalars(select(Comment.body)) if "\x00" in body]
+
+
+def test_a_huge_round_id_is_not_found_rather_than_a_crash(app, client, world):
+    sign_in(client, world.alice)
+
+    for round_id in (2**31, 2**63, 10**20, "9" * 5000):
+        assert client.get(f"/pulse/{round_id}").status_code == 404

@@ -1,0 +1,366 @@
+"""Personal sign-in links, the session cookie, sign-out and the `flask pulse links` command."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from pulse.extensions import db
+from pulse.models import Person, SignInToken
+from pulse.timeutil import utcnow
+from tests.conftest import dispose_engines
+from tests.factories import issue_token, sign_in
+from tests.helpers import csrf_token, elements, page_text, set_cookie_headers, translated
+
+LINK_DEAD = "This link no longer works"
+
+
+def token_row(database, token: str) -> tuple[int, object]:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    rows = database.scalars(select(SignInToken.used_at).where(SignInToken.token_hash == digest))
+    return len(rows), (rows[0] if rows else None)
+
+
+def sign_in_forms(response, token: str) -> list[dict]:
+    return elements(response.get_data(as_text=True), "form", action=f"/login/{token}")
+
+
+def is_signed_in(client) -> bool:
+    """The front page greets a signed-in person; others get the how-to-sign-in page."""
+    response = client.get("/")
+    assert response.status_code == 200
+    return bool(elements(response.get_data(as_text=True), "h1", class_="greeting"))
+
+
+def test_opening_a_link_shows_a_button_and_keeps_the_link_usable(app, client, world, database):
+    token = issue_token(app, world.alice)
+
+    for _ in range(2):  # a mail scanner's prefetch, then the person
+        response = client.get(f"/login/{token}")
+        assert response.status_code == 200
+        assert len(sign_in_forms(response, token)) == 1
+        assert elements(response.get_data(as_text=True), "button", type="submit")
+
+    assert token_row(database, token) == (1, None)
+    assert not is_signed_in(client)
+    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+
+
+def test_pressing_the_button_signs_in_and_goes_to_the_front_page(app, client, world, database):
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+
+    assert response.status_code == 302
+    assert response.location == "/"
+    count, used_at = token_row(database, token)
+    assert count == 1 and used_at is not None
+    assert is_signed_in(client)
+    with app.app_context():
+        first_name = db.session.get(Person, world.alice).name.split()[0]
+    assert first_name in page_text(client.get("/"))
+
+
+def test_only_the_sha256_of_the_token_is_stored(app, world):
+    token = issue_token(app, world.alice)
+
+    with app.app_context():
+        rows = db.session.execute(text("SELECT * FROM sign_in_token")).all()
+    assert len(rows) == 1
+    cells = [str(cell) for cell in rows[0]]
+    assert hashlib.sha256(token.encode()).hexdigest() in cells
+    assert not any(token in cell for cell in cells)
+
+
+def test_a_link_works_only_once(app, client, world):
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+    assert client.post(path, data={"csrf_token": csrf_token(client, path)}).status_code == 302
+
+    other_device = app.test_client()
+    response = other_device.get(path)
+    assert response.status_code < 500
+    assert not sign_in_forms(response, token)
+    assert translated(app, LINK_DEAD) in page_text(response)
+    response = other_device.post(path, data={"csrf_token": csrf_token(other_device)})
+    assert response.status_code == 400
+    assert translated(app, LINK_DEAD) in page_text(response)
+    assert not is_signed_in(other_device)
+
+
+def test_an_expired_link_does_not_work(app, client, world, database):
+    token = issue_token(app, world.alice)
+    with database.session() as session:
+        session.execute(update(SignInToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    path = f"/login/{token}"
+
+    assert not sign_in_forms(client.get(path), token)
+    response = client.post(path, data={"csrf_token": csrf_token(client)})
+
+    assert response.status_code == 400
+    assert translated(app, LINK_DEAD) in page_text(response)
+    assert not is_signed_in(client)
+
+
+def test_a_link_of_a_deactivated_person_does_not_work(app, client, world, database):
+    token = issue_token(app, world.alice)
+    with database.session() as session:
+        session.get(Person, world.alice).active = False
+    path = f"/login/{token}"
+
+    assert client.post(path, data={"csrf_token": csrf_token(client)}).status_code == 400
+    assert not is_signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nonsense",
+        "x" * 43,
+        "x" * 101,
+        "a" * 10_000,
+        "%00%01",
+        "%C3%A6%C3%B8%C3%A5",
+        "%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+        "%FF%FE",
+        "..",
+        "%20",
+        "'%20OR%201=1--",
+        "%3Cscript%3E",
+    ],
+)
+def test_unknown_or_garbage_links_give_a_clean_page(app, client, token):
+    path = f"/login/{token}"
+    response = client.get(path)
+    assert response.status_code < 500
+    assert not elements(response.get_data(as_text=True), "button", type="submit")
+
+    response = client.post(path, data={"csrf_token": csrf_token(client)})
+    assert 400 <= response.status_code < 500
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_sign_in_without_csrf_token_is_refused_and_keeps_the_link(app, client, world, database):
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+    client.get(path)
+
+    assert client.post(path).status_code == 400
+    assert client.post(path, data={"csrf_token": "forged"}).status_code == 400
+
+    assert token_row(database, token) == (1, None)
+    assert not is_signed_in(client)
+    # The person can still use the link properly.
+    assert client.post(path, data={"csrf_token": csrf_token(client, path)}).status_code == 302
+
+
+def test_sign_in_with_another_sessions_csrf_token_is_refused(app, client, world, database):
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+    attacker = app.test_client()
+    forged = csrf_token(attacker, path)
+    client.get(path)  # the victim's own session has a different CSRF secret
+
+    assert client.post(path, data={"csrf_token": forged}).status_code == 400
+    assert token_row(database, token) == (1, None)
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(app, client, world):
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+
+    (cookie,) = set_cookie_headers(response, app.config["SESSION_COOKIE_NAME"])
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+    assert "path=/" in attributes
+    assert any(a.startswith("expires=") for a in attributes)  # stays signed in on the device
+
+
+@pytest.fixture
+def production_app(app, migrated_database_url, monkeypatch):
+    """The app with production defaults (PULSE_ENV unset); `app` empties the database after."""
+    from pulse import create_app
+
+    for name in ("PULSE_ENV", "SESSION_COOKIE_SECURE", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    production = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "production-like",
+            "SQLALCHEMY_DATABASE_URI": migrated_database_url,
+        }
+    )
+    yield production
+    dispose_engines(production)
+
+
+def test_production_cookie_is_host_prefixed_and_secure(production_app, world):
+    assert production_app.config["SESSION_COOKIE_NAME"] == "__Host-pulse"
+    client = production_app.test_client()
+    token = issue_token(production_app, world.alice)
+    url = f"https://localhost/login/{token}"
+    page = client.get(url)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+
+    response = client.post(
+        url,
+        data={"csrf_token": csrf_token(client, url)},
+        headers={"Referer": url},  # CSRF over https also checks the referrer
+    )
+
+    assert response.status_code == 302
+    (cookie,) = set_cookie_headers(response, "__Host-pulse")
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert {"secure", "httponly", "samesite=lax", "path=/"} <= set(attributes)
+    assert not any(a.startswith("domain=") for a in attributes)
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, migrated_database_url):
+    from pulse import create_app
+
+    for name in ("PULSE_ENV", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": migrated_database_url})
+
+
+def test_sign_out_ends_the_session(app, client, world):
+    sign_in(client, world.alice)
+    token = csrf_token(client, "/settings")
+
+    response = client.post("/logout", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.location == "/signed-out"
+    assert not is_signed_in(client)
+    response = client.get(f"/pulse/{world.round_id}")
+    assert response.status_code == 302
+    assert response.location.startswith("/signed-out")
+
+
+def test_sign_out_without_csrf_token_is_refused(app, client, world):
+    sign_in(client, world.alice)
+
+    assert client.post("/logout").status_code == 400
+    assert is_signed_in(client)
+
+
+def test_bumping_session_version_signs_out_every_device(app, client, world, database):
+    phone = app.test_client()
+    sign_in(client, world.alice)
+    sign_in(phone, world.alice)
+    sign_in(app.test_client(), world.bob)
+    assert is_signed_in(client) and is_signed_in(phone)
+
+    with database.session() as session:
+        session.get(Person, world.alice).session_version += 1
+
+    assert not is_signed_in(client)
+    assert not is_signed_in(phone)
+    assert client.get(f"/pulse/{world.round_id}").status_code == 302
+
+
+def test_sign_in_attempts_are_rate_limited(app, client):
+    """Guessing is cut off, but a whole team on one Wi-Fi (one address) can still sign in."""
+    token = csrf_token(client)
+    statuses = []
+    while len(statuses) < 500 and 429 not in statuses:
+        statuses.append(client.post("/login/guessing", data={"csrf_token": token}).status_code)
+
+    assert statuses[-1] == 429
+    assert set(statuses[:-1]) == {400}
+    assert len(statuses) - 1 >= 60
+
+
+# -- flask pulse links ---------------------------------------------------------------------
+
+
+def test_links_prints_one_line_per_active_person(app, runner, world, database):
+    with database.session() as session:
+        session.get(Person, world.team_b_ids[-1]).active = False
+
+    result = runner.invoke(args=["pulse", "links"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    expected = database.scalars(select(Person.name).where(Person.active.is_(True)))
+    assert len(lines) == len(expected) == 13
+    rows = [line.split("\t") for line in lines]
+    assert all(len(row) == 4 for row in rows)
+    by_name = {name: (role, unit, url) for name, role, unit, url in rows}
+    assert sorted(by_name) == sorted(expected)
+    assert all(url.startswith("http://localhost/login/") for _r, _u, url in by_name.values())
+
+    leader = by_name["Lea Leder"]
+    assert leader[:2] == ("leader,med", "Plejecentret")
+    assert by_name["Ada Administrator"][:2] == ("admin", "-")
+    with app.app_context():
+        tr = db.session.get(Person, world.team_a_ids[1]).name
+        employee = db.session.get(Person, world.team_a_ids[2]).name
+    assert by_name[tr][:2] == ("employee,tr,med", "Plejecentret / Team A")
+    assert by_name[employee][:2] == ("employee", "Plejecentret / Team A")
+
+
+def test_each_printed_link_works_once(app, runner, world):
+    result = runner.invoke(args=["pulse", "links"])
+    assert result.exit_code == 0, result.output
+    urls = [line.split("\t")[3] for line in result.output.splitlines()]
+    assert len(set(urls)) == len(urls)
+
+    for number, url in enumerate(urls):
+        path = url.removeprefix(app.config["PULSE_BASE_URL"])
+        # Separate addresses: the sign-in rate limit counts per client address.
+        device, again = app.test_client(), app.test_client()
+        device.environ_base["REMOTE_ADDR"] = f"10.0.1.{number}"
+        again.environ_base["REMOTE_ADDR"] = f"10.0.2.{number}"
+        assert device.post(path, data={"csrf_token": csrf_token(device, path)}).status_code == 302
+        assert is_signed_in(device)
+        assert again.post(path, data={"csrf_token": csrf_token(again, path)}).status_code == 400
+
+
+def test_settings_page_raises_no_deprecation_warning(app, client):
+    """pytest turns warnings into errors, but a view must not depend on it being run there."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert client.get("/settings").status_code == 200
+
+
+def test_choosing_a_language_is_remembered_on_the_person(app, client, world, database):
+    sign_in(client, world.alice)
+
+    response = client.post(
+        "/settings", data={"csrf_token": csrf_token(client, "/settings"), "locale": "en"}
+    )
+
+    assert response.status_code == 200
+    assert database.scalars(select(Person.locale).where(Person.id == world.alice)) == ["en"]
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["xx", "", "da,en", "<script>"])
+def test_an_unknown_language_is_refused(app, client, world, database, locale):
+    sign_in(client, world.alice)
+
+    response = client.post(
+        "/settings", data={"csrf_token": csrf_token(client, "/settings"), "locale": locale}
+    )
+
+    assert response.status_code == 400
+    assert elements(response.get_data(as_text=True), "p", class_="error", id="locale-error")
+    assert database.scalars(select(Person.locale).where(Person.id == world.alice)) == [None]
+
+
+def test_a_visitor_can_choose_a_language_for_the_visit(app, client):
+    token = csrf_token(client, "/settings")
+
+    assert client.post("/settings", data={"csrf_token": token, "locale": "nb"}).status_code == 200
+
+    assert '<html lang="nb">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="da">' in app.test_client().get("/").get_data(as_text=True)
