@@ -1,10 +1,11 @@
 from flask import redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from pulse.auth import bp
 from pulse.auth.forms import EmptyForm, LanguageForm
+from pulse.auth.sessions import end_device_session, start_device_session
 from pulse.auth.tokens import find_usable_token, redeem_token
 from pulse.extensions import db, limiter
 
@@ -28,7 +29,7 @@ def use_sign_in_link(token: str):
         return render_template("auth/sign_in.html", token=token, usable=False, form=form), 400
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
-    login_user(person)
+    start_device_session(person)
     return redirect(url_for("survey.home"))
 
 
@@ -41,8 +42,7 @@ def signed_out():
 @bp.post("/logout")
 def sign_out():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        end_device_session()
     return redirect(url_for("auth.signed_out"))
 
 

@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import secrets
 
+from flask import Flask, session
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
+
+from pulse.auth.tokens import hash_token
 from pulse.extensions import db, login_manager
-from pulse.models import Person
+from pulse.models import DeviceSession, Person
+
+
+def start_device_session(person: Person) -> None:
+    """Sign this device in: a fresh random token in the session cookie, its hash in the database."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(DeviceSession(person_id=person.id, token_hash=hash_token(token)))
+    db.session.commit()
+    session["device"] = token
+    login_user(person)
+
+
+def end_device_session() -> None:
+    token = session.get("device")
+    if token:
+        db.session.execute(
+            delete(DeviceSession).where(DeviceSession.token_hash == hash_token(token))
+        )
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def _check_device_session() -> None:
+    """A session cookie counts only while its device session exists (not after sign-out)."""
+    if not current_user.is_authenticated:
+        return
+    token = session.get("device")
+    valid = token and db.session.scalar(
+        select(DeviceSession.id).where(
+            DeviceSession.token_hash == hash_token(token),
+            DeviceSession.person_id == current_user.id,
+        )
+    )
+    if not valid:
+        logout_user()
+        session.clear()
 
 
 def configure_login(app: Flask) -> None:
+    app.before_request(_check_device_session)
     login_manager.login_view = "auth.signed_out"
     # The signed-out page itself explains how to sign in; no flashed message needed.
     login_manager.login_message = None

@@ -151,6 +151,17 @@ class CommitteeMember(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
 
 
+class DeviceSession(db.Model):
+    """A device that is signed in. Signing out deletes the row, so a copied cookie stops working.
+
+    Only the hash of the device's token is stored (the token lives in the session cookie).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 class SignInToken(db.Model):
     """A personal sign-in link. Only the SHA-256 of the token is stored; it works once."""
 

@@ -364,3 +364,17 @@ def test_a_visitor_can_choose_a_language_for_the_visit(app, client):
 
     assert '<html lang="nb">' in client.get("/").get_data(as_text=True)
     assert '<html lang="da">' in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_a_copied_cookie_stops_working_after_sign_out(app, client, world):
+    sign_in(client, world.alice)
+    assert client.get("/").status_code == 200
+    copy = app.test_client()
+    cookie = client.get_cookie("pulse_session")
+    copy.set_cookie("pulse_session", cookie.value)
+    assert copy.get(f"/pulse/{world.round_id}").status_code == 200  # the copy is signed in
+    token = csrf_token(client, "/settings")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    # The copy still holds the old cookie, but its device session is gone: signed out.
+    response = copy.get(f"/pulse/{world.round_id}")
+    assert response.status_code == 302 and "/signed-out" in response.location
