@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pybabel compile -q -d pulse/translations
+	$(BIN)/pybabel compile -d pulse/translations
 	@touch $@
 
 install-test: $(VENV)/.installed-test
@@ -27,7 +27,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # `make run`: migrate the SQLite database under instance/, seed the demo once, print sign-in
 # links for each kind of user, and serve on http://127.0.0.1:$(PORT).
 run: install
-	$(BIN)/pybabel compile -q -d pulse/translations
+	$(BIN)/pybabel compile -d pulse/translations
 	PULSE_ENV=development $(BIN)/flask db upgrade
 	PULSE_ENV=development $(BIN)/flask pulse demo --if-empty
 	@echo
@@ -40,7 +40,7 @@ run: install
 # Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
 test: install-test chromium
 	$(BIN)/ruff check .
-	$(BIN)/pybabel compile -q -d pulse/translations
+	$(BIN)/pybabel compile -d pulse/translations
 	$(BIN)/pytest
 
 chromium:

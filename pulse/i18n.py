@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ def select_locale() -> str:
     Danish unless a person asks for another language.
     """
     supported = current_app.config["PULSE_LOCALES"]
+    if not has_request_context():  # CLI and scheduled work: the caller forces a locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated:
         if current_user.locale in supported:
             return current_user.locale
