@@ -92,7 +92,9 @@ def configure_web(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from pulse.about import bp as about_bp
     from pulse.auth import bp as auth_bp
+    from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
     from pulse.pwa import bp as pwa_bp
     from pulse.results import bp as results_bp
@@ -101,6 +103,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(governance_bp)
+    app.register_blueprint(about_bp)
+    app.register_blueprint(cards_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(results_bp)
 

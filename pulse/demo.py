@@ -34,6 +34,8 @@ from pulse.models import (
     RoundState,
     Unit,
 )
+from pulse.scheduling.plans import schedule_of
+from pulse.scheduling.rotation import latest_opening
 from pulse.survey.service import Submission, submit
 from pulse.timeutil import utcnow
 
@@ -159,11 +161,8 @@ def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
 
 def _history(organisation, root, plan, people_by_team, moods, rng, now) -> None:
     """12 closed weekly rounds, and one open now that about a third have answered."""
-    this_monday = (now - timedelta(days=now.weekday())).replace(
-        hour=8, minute=0, second=0, microsecond=0
-    )
-    if this_monday > now:
-        this_monday -= timedelta(days=7)
+    # The plan's own schedule, so `flask pulse tick` continues exactly where the demo ends.
+    this_monday = latest_opening(schedule_of(plan), now)
     for week in range(PAST_WEEKS, -1, -1):
         opens_at = this_monday - timedelta(weeks=week)
         closes_at = opens_at + timedelta(days=7)

@@ -34,8 +34,16 @@ def load_question_bank() -> int:
         db.session.merge(
             Dimension(id=dim["id"], position=d_pos, trio_only=dim.get("trio_only", False))
         )
+        descriptions = dim.get("descriptions", {})
         for locale, name in dim["names"].items():
-            db.session.merge(DimensionText(dimension_id=dim["id"], locale=locale, name=name))
+            db.session.merge(
+                DimensionText(
+                    dimension_id=dim["id"],
+                    locale=locale,
+                    name=name,
+                    description=descriptions.get(locale, ""),
+                )
+            )
         for q_pos, item in enumerate(dim["questions"]):
             db.session.merge(
                 Question(

@@ -7,10 +7,12 @@ person, a device, an address or a time, and their ids are random. `Participation
 
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
 from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
+from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
     CommitteeMember,
     CommitteeUnit,
+    DeviceSession,
     Membership,
     Organisation,
     Person,
@@ -45,9 +47,11 @@ __all__ = [
     "Committee",
     "CommitteeMember",
     "CommitteeUnit",
+    "DeviceSession",
     "Dimension",
     "DimensionText",
     "Membership",
+    "NotificationLog",
     "Organisation",
     "Participation",
     "Person",

@@ -1,0 +1,84 @@
+"""What goes on a card: a fresh personal sign-in link as a QR code, and short instructions in
+the person's own language on signing in and adding the app to the home screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from flask import current_app
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pulse.auth.tokens import issue_sign_in_token
+from pulse.extensions import db
+from pulse.models import Membership, Person, Unit
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    team: str
+    locale: str
+    url: str
+    qr: segno.QRCode
+    heading: str
+    scan: str
+    valid: str
+    home_screen: str
+    iphone: str
+    android: str
+    qr_label: str
+
+
+def team_members(unit: Unit) -> list[Person]:
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.unit_id == unit.id, Person.active.is_(True))
+            .order_by(Person.name)
+        )
+    )
+
+
+def make_cards(unit: Unit, now: datetime) -> list[Card]:
+    """One card per active member of the team, each with a new single-use link (not committed)."""
+    config = current_app.config
+    days = config["SIGNIN_LINK_DAYS"]
+    team = f"{unit.parent.name} / {unit.name}" if unit.parent else unit.name
+    cards = []
+    for person in team_members(unit):
+        token = issue_sign_in_token(person, days)
+        url = f"{config['PULSE_BASE_URL']}/login/{token}"
+        locale = person.locale or person.organisation.default_locale
+        with force_locale(locale):
+            until = format_datetime(now + timedelta(days=days), _("EEEE d MMMM"))
+            cards.append(
+                Card(
+                    name=person.name,
+                    team=team,
+                    locale=locale,
+                    url=url,
+                    qr=segno.make(url, error="m"),
+                    heading=_("Your personal link to the pulse"),
+                    scan=_(
+                        "Scan the code with your phone's camera and press “Sign in”. "
+                        "Your answers are anonymous."
+                    ),
+                    valid=_(
+                        "The code works once, until %(day)s, and only for you: keep the card "
+                        "to yourself.",
+                        day=until,
+                    ),
+                    home_screen=_("Put Tillidspuls on your home screen:"),
+                    iphone=_("iPhone: tap Share, then “Add to Home Screen”."),
+                    android=_(
+                        "Android: tap the menu ⋮, then “Add to home screen” or “Install app”."
+                    ),
+                    qr_label=_("QR code with the sign-in link for %(name)s", name=person.name),
+                )
+            )
+    return cards

@@ -1,0 +1,1 @@
+"""Notifications: web push (push.py) and e-mail."""
