@@ -38,7 +38,6 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # hide_parameters: a database error message must never carry an answer or a comment.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        "PULSE_RELEASE_DELAY_HOURS": _int("PULSE_RELEASE_DELAY_HOURS", 48),
         # Links we print or e-mail must point at the public address, not at the request's host.
         "PULSE_BASE_URL": os.environ.get("PULSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PULSE_TIMEZONE": os.environ.get("PULSE_TIMEZONE", "Europe/Copenhagen"),
