@@ -161,6 +161,4 @@ def test_viewer_rule_from_released_figures_matches_the_full_computation(units, k
     parents = {u.id: u.parent_id for u in units}
     hidden = hide_for_viewer(parents, released, k, viewer)
     expected = suppress(units, k, viewer_unit_id=viewer)
-    assert hidden == {
-        uid for uid, d in general.items() if d.visible and not expected[uid].visible
-    }
+    assert hidden == {uid for uid, d in general.items() if d.visible and not expected[uid].visible}

@@ -1,0 +1,163 @@
+"""The web app manifest, the service worker, the offline page and the endpoints the worker uses.
+
+The worker caches the app shell and, for a signed-in device, only the answer page of an open
+round the person has not answered yet (so it can be answered offline). Nothing else personal,
+and never results, TRIO or MED pages: see templates/pwa/sw.js.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from pulse import ROOT
+from pulse.extensions import db
+from pulse.notify.push import SubscriptionError, forget_subscription, save_subscription
+from pulse.pwa import bp
+from pulse.survey.queries import open_round_for
+from pulse.survey.service import is_accepting, participation_of
+from pulse.timeutil import utcnow
+
+#: Static files every page needs: precached when the worker installs.
+SHELL_FILES = (
+    "css/app.css",
+    "vendor/htmx-2.0.11.min.js",
+    "js/app.js",
+    "js/pwa.js",
+    "js/outbox.js",
+    "icons/favicon.svg",
+    "icons/icon-192.png",
+)
+ICONS = (
+    {"src": "icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+    {"src": "icons/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+    {
+        "src": "icons/icon-maskable-512.png",
+        "sizes": "512x512",
+        "type": "image/png",
+        "purpose": "maskable",
+    },
+)
+THEME_COLOUR = "#1f5f5b"
+BACKGROUND_COLOUR = "#f6f4ef"
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest, in the visitor's language."""
+    from flask_babel import get_locale
+
+    body = {
+        "name": _("Tillidspuls"),
+        "short_name": _("Tillidspuls"),
+        "description": _("Short, anonymous questions about trust and wellbeing at work."),
+        "lang": str(get_locale()),
+        "dir": "ltr",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [{**icon, "src": url_for("static", filename=icon["src"])} for icon in ICONS],
+    }
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, from the site root so that it may control every page."""
+    body = render_template(
+        "pwa/sw.js",
+        version=_shell_version(),
+        shell=[url_for("static", filename=name) for name in SHELL_FILES]
+        + [url_for("pwa.offline"), url_for("pwa.manifest")],
+        offline_url=url_for("pwa.offline"),
+        outbox_script=url_for("static", filename="js/outbox.js"),
+        icon=url_for("static", filename="icons/icon-192.png"),
+    )
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    # The browser must check for a new worker on every visit, never use a stale one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """Shown by the service worker when a page is not available without a connection."""
+    return render_template("pwa/offline.html")
+
+
+@bp.get("/pwa/csrf")
+def csrf():
+    """A fresh CSRF token for this session: the outbox fetches one before it replays."""
+    return jsonify(token=generate_csrf())
+
+
+@bp.get("/pwa/pages")
+def offline_pages():
+    """The personal pages this device may keep for offline use: the open round's answer page,
+    only while the signed-in person can still answer it. Empty when signed out, which makes
+    the worker drop what it kept."""
+    pages: list[str] = []
+    if current_user.is_authenticated:
+        now = utcnow()
+        round_ = open_round_for(current_user, now)
+        if (
+            round_ is not None
+            and is_accepting(round_, now)
+            and participation_of(round_, current_user) is None
+        ):
+            pages.append(url_for("survey.answer", round_id=round_.id))
+    return jsonify(pages=pages)
+
+
+@bp.post("/pwa/subscription")
+@login_required
+def subscribe():
+    """Store this device's push subscription for the signed-in person."""
+    try:
+        save_subscription(current_user, request.get_json(silent=True))
+    except SubscriptionError:
+        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+    db.session.commit()
+    return jsonify(ok=True)
+
+
+@bp.delete("/pwa/subscription")
+@login_required
+def unsubscribe():
+    """Forget this device's push subscription (the person turned notifications off)."""
+    data = request.get_json(silent=True)
+    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+    if not isinstance(endpoint, str):
+        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+    forget_subscription(current_user, endpoint)
+    db.session.commit()
+    return jsonify(ok=True)
+
+
+def _shell_version() -> str:
+    """Changes whenever the worker or a precached file changes: a new cache, old ones deleted."""
+    cached = current_app.extensions.get("pulse_shell_version")
+    if cached and not current_app.debug:
+        return cached
+    digest = hashlib.sha256()
+    for path in [ROOT / "templates/pwa/sw.js", ROOT / "templates/pwa/offline.html"] + [
+        ROOT / "static" / name for name in SHELL_FILES
+    ]:
+        digest.update(path.read_bytes())
+    version = digest.hexdigest()[:12]
+    current_app.extensions["pulse_shell_version"] = version
+    return version
