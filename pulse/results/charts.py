@@ -36,16 +36,7 @@ def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name
     figure.add_trace(_line(points, x, name, BRAND, "solid"))
     if parent:
         figure.add_trace(_line(parent, x, parent_name, PARENT, "dash"))
-    for xi, p in zip(x, points, strict=True):
-        if not p.figure.shown:
-            figure.add_annotation(
-                x=xi,
-                y=50,
-                text=_("too few answers"),
-                showarrow=False,
-                textangle=-90,
-                font={"color": "#4f5f66", "size": 11},
-            )
+    _label_gaps(figure, x, [p.figure.shown for p in points])
     figure.update_layout(
         **LAYOUT,
         yaxis={"range": [0, 100], "fixedrange": True},
@@ -71,16 +62,7 @@ def participation_chart(points: list[Point]) -> dict:
             hovertemplate="%{y} %<extra></extra>",
         )
     )
-    for xi, rate in zip(x, rates, strict=True):
-        if rate is None:
-            figure.add_annotation(
-                x=xi,
-                y=50,
-                text=_("too few answers"),
-                showarrow=False,
-                textangle=-90,
-                font={"color": "#4f5f66", "size": 11},
-            )
+    _label_gaps(figure, x, [rate is not None for rate in rates])
     figure.update_layout(
         **LAYOUT,
         yaxis={"range": [0, 100], "ticksuffix": " %", "fixedrange": True},
@@ -102,3 +84,17 @@ def _line(points: list[Point], x: list[str], name: str, colour: str, dash: str) 
         line={"color": colour, "dash": dash, "width": 3},
         marker={"size": 8},
     )
+
+
+def _label_gaps(figure: go.Figure, x: list[str], shown: list[bool]) -> None:
+    """Write "too few answers" across every hidden point: a gap, never a number."""
+    for xi, visible in zip(x, shown, strict=True):
+        if not visible:
+            figure.add_annotation(
+                x=xi,
+                y=50,
+                text=_("too few answers"),
+                showarrow=False,
+                textangle=-90,
+                font={"color": "#4f5f66", "size": 11},
+            )

@@ -10,9 +10,7 @@ browser download is not used.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import logging
 import os
 import sys
 import threading
@@ -22,6 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import preserved_logging
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make install` installs the app (pip install -e .); a bare checkout's venv may not have it yet.
@@ -126,27 +126,7 @@ def open_round_id(app, person_id: int) -> int:
         return round_.id
 
 
-@contextlib.contextmanager
-def _logging_kept() -> Iterator[None]:
-    """Alembic's env.py calls logging's `fileConfig`: it swaps the root handlers (pytest's
-    capture among them) and disables every existing logger. Put both back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    states = {
-        name: (logger.disabled, logger.level)
-        for name, logger in logging.Logger.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        for name, logger in logging.Logger.manager.loggerDict.items():
-            if isinstance(logger, logging.Logger):
-                disabled, old_level = states.get(name, (False, logging.NOTSET))
-                logger.disabled = disabled
-                logger.setLevel(old_level)
+_logging_kept = preserved_logging  # Alembic's fileConfig would take pytest's log capture
 
 
 @pytest.fixture(scope="session")
