@@ -43,6 +43,8 @@ def signed_out():
 def sign_out():
     if EmptyForm().validate_on_submit():
         end_device_session()
+        # bye=1: an explicit sign-out, so the device forgets this person's offline answers.
+        return redirect(url_for("auth.signed_out", bye=1))
     return redirect(url_for("auth.signed_out"))
 
 

@@ -37,7 +37,7 @@ def teams():
     return render_template("cards/teams.html", rows=rows, form=EmptyForm())
 
 
-@bp.post("/<int:unit_id>")
+@bp.post("/<id:unit_id>")
 @login_required
 def cards(unit_id: int):
     """New single-use sign-in links for everyone in the team, as a printable page or a PDF."""

@@ -93,8 +93,15 @@ def send_round_emails(round_: Round, kind: str, deliveries: list[Delivery]) -> i
                 try:
                     smtp.send_message(build_message(round_, kind, delivery))
                     sent += 1
-                except smtplib.SMTPRecipientsRefused:
-                    log.warning("Round %s: the mail server refused a recipient.", round_.id)
+                except smtplib.SMTPServerDisconnected:
+                    raise  # the connection is gone: the rest can't go this time
+                except smtplib.SMTPException as error:
+                    # One refused message (recipient, size, content) must not stop the others.
+                    log.warning(
+                        "Round %s: the mail server refused a message (%s).",
+                        round_.id,
+                        type(error).__name__,
+                    )
     except (OSError, smtplib.SMTPException) as error:
         log.error("Round %s: sending e-mail failed: %s", round_.id, type(error).__name__)
     if sent < len(deliveries):

@@ -60,9 +60,13 @@ def save_subscription(person: Person, data: object) -> PushSubscription:
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         raise SubscriptionError("no subscription")
     endpoint = data.get("endpoint")
-    parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
+    try:
+        parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
+        hostname = parts.hostname if parts else None
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        raise SubscriptionError("bad endpoint") from error
     # Push services are always https; anything else is not a browser's subscription.
-    if parts is None or parts.scheme != "https" or not parts.hostname or len(endpoint) > 1000:
+    if parts is None or parts.scheme != "https" or not hostname or len(endpoint) > 1000:
         raise SubscriptionError("bad endpoint")
     p256dh, auth = data["keys"].get("p256dh"), data["keys"].get("auth")
     if len(_b64url_bytes(p256dh)) != 65 or len(_b64url_bytes(auth)) != 16:

@@ -8,6 +8,7 @@ and never results, TRIO or MED pages: see templates/pwa/sw.js.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from flask import Response, current_app, jsonify, render_template, request, url_for
@@ -99,10 +100,27 @@ def offline():
     return render_template("pwa/offline.html")
 
 
+def outbox_owner() -> str:
+    """A tag for the signed-in person that reveals nothing about them (an HMAC of their id).
+
+    The offline outbox stores it with every kept answer and replays an answer only while the
+    same person is signed in: never as someone else on a shared device.
+    """
+    if not current_user.is_authenticated:
+        return ""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"outbox:{current_user.id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@bp.app_context_processor
+def _outbox_owner_for_templates():
+    return {"outbox_owner": outbox_owner}
+
+
 @bp.get("/pwa/csrf")
 def csrf():
-    """A fresh CSRF token for this session: the outbox fetches one before it replays."""
-    return jsonify(token=generate_csrf())
+    """A fresh CSRF token for this session, and whose answers may be replayed with it."""
+    return jsonify(token=generate_csrf(), owner=outbox_owner())
 
 
 @bp.get("/pwa/pages")

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from pulse.results.actions import OWNERS, STATUSES
 
@@ -9,8 +9,9 @@ from pulse.results.actions import OWNERS, STATUSES
 class ActionForm(FlaskForm):
     title = StringField(
         _l("What will you do?"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message=_l("Write what you will do.")),
+            DataRequired(message=_l("Write what you will do.")),
             Length(max=200, message=_l("Keep it to at most %(max)d characters.")),
         ],
     )

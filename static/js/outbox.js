@@ -72,11 +72,12 @@
     return locks ? locks.request("pulse-outbox", work) : work();
   }
 
-  function freshToken() {
+  /** A fresh CSRF token, and the tag of whoever is signed in now ("" when nobody is). */
+  function freshSession() {
     return fetch("/pwa/csrf", { credentials: "same-origin", cache: "no-store" }).then(function (reply) {
       if (!reply.ok) throw new Error("no CSRF token");
       return reply.json();
-    }).then(function (data) { return data.token; });
+    });
   }
 
   /** Send one item; resolves with {outcome, html}. Outcomes: sent, closed, already, refused
@@ -99,8 +100,9 @@
       body: body,
     }).then(function (reply) {
       return reply.text().then(function (html) {
-        // Redirected: signed out. Keep it; it goes when this person signs in again.
-        if (reply.redirected) return { outcome: "retry" };
+        // Redirected: signed out. Keep it (not a failed try); it goes when this person signs
+        // in again.
+        if (reply.redirected) return { outcome: "signed-out" };
         var state = (html.match(/data-state="([a-z-]+)"/) || [])[1];
         if (reply.status === 200 && state === "thanks") return { outcome: "sent", html: html };
         if (reply.status === 409 && state === "closed") return { outcome: "closed", html: html };
@@ -116,11 +118,16 @@
     return exclusively(function () {
       return outbox.all().then(function (items) {
         if (!items.length) return { remaining: 0 };
-        return freshToken().then(function (token) {
-          var remaining = 0;
-          return items.reduce(function (previous, item) {
+        return freshSession().then(function (session) {
+          var token = session.token;
+          // Only the person who gave the answers may send them: on a shared device another
+          // person's kept answers wait until that person signs in again.
+          var mine = items.filter(function (item) { return session.owner && item.owner === session.owner; });
+          var remaining = items.length - mine.length;
+          return mine.reduce(function (previous, item) {
             return previous.then(function () {
               return send(item, token).then(function (result) {
+                if (result.outcome === "signed-out") { remaining += 1; return null; }
                 item.attempts = (item.attempts || 0) + 1;
                 if (result.outcome === "retry" && item.attempts < MAX_ATTEMPTS) {
                   remaining += 1;
@@ -173,7 +180,13 @@
     });
     var key = fields.filter(function (field) { return field[0] === "submission_key"; })[0];
     if (!key) return;
-    var item = { key: key[1], url: new URL(form.action).pathname, fields: fields, attempts: 0 };
+    var item = {
+      key: key[1],
+      url: new URL(form.action).pathname,
+      fields: fields,
+      attempts: 0,
+      owner: document.body.getAttribute("data-outbox-owner") || "",
+    };
     outbox.put(item).then(function () {
       var region = document.getElementById("pulse");
       var saved = fromTemplate("outbox-saved");
@@ -233,9 +246,11 @@
 
   scope.PulseOutbox.flush = flush;
 
-  if (location.pathname === "/signed-out") {
-    // Signed out: nothing of this person's stays on the device.
-    clearAll();
+  if (location.pathname === "/signed-out" && /[?&]bye=1/.test(location.search)) {
+    // Signed out on purpose: nothing of this person's stays on the device. (An expired
+    // session also lands on /signed-out, without bye=1: then kept answers wait.)
+    exclusively(clearAll);
+    try { sessionStorage.removeItem("tillidspuls-who5"); } catch (error) { /* no storage */ }
   } else {
     document.addEventListener("DOMContentLoaded", flush);
     window.addEventListener("online", flush);

@@ -70,6 +70,17 @@ class LiveServer:
     def open_round_id(self, person_id: int) -> int:
         return open_round_id(self.app, person_id)
 
+    def link_for(self, person_id: int) -> str:
+        """A new sign-in link for this person."""
+        from pulse.auth.tokens import issue_sign_in_token
+        from pulse.extensions import db
+        from pulse.models import Person
+
+        with self.app.app_context():
+            token = issue_sign_in_token(db.session.get(Person, person_id), valid_days=1)
+            db.session.commit()
+        return f"{self.url}/login/{token}"
+
     def fresh_employee_link(self) -> tuple[int, str]:
         """A new sign-in link for an invited member of the open round who has not answered yet.
 

@@ -319,7 +319,7 @@ def test_settings_offer_notifications_and_sign_out_forgets_the_kept_pulse(
 
     # Signing out drops the kept answer page from the device.
     page.locator('form[action="/logout"] button').tap()
-    page.wait_for_url(f"{server.url}/signed-out")
+    page.wait_for_url(f"{server.url}/signed-out?bye=1")
     wait_until(lambda: not page.evaluate(KEPT, f"/pulse/{round_id}"))
     assert outbox_count(page) == 0
 
@@ -355,3 +355,29 @@ def test_background_sync_sends_the_outbox_with_no_page_open(live_server, phone):
     page.locator("#outbox-notices [data-outbox=sent]").wait_for()
     assert outbox_count(page) == 0
     assert stored(server, round_id, person_id) == after
+
+
+def test_kept_answers_are_never_sent_as_another_person_on_a_shared_device(live_server, phone):
+    """A answers offline; before the phone is online, B signs in on the same device (A never
+    signed out). A's answers must not be sent as B's; they wait for A."""
+    page, server = phone.page, live_server
+    a_id, a_link = server.fresh_employee_link()
+    b_id, b_link = server.fresh_employee_link()
+    round_id = server.open_round_id(a_id)
+    sign_in(page, server, a_link)
+    before_answers = stored(server, round_id, a_id)[1]
+    answer_offline(page, server, round_id)
+
+    page.context.set_offline(False)
+    page.context.clear_cookies()  # A's session is gone (expired), the outbox is not
+    sign_in(page, server, b_link)  # B's first page load replays the outbox...
+    page.wait_for_timeout(1000)
+    assert stored(server, round_id, b_id) == (0, before_answers)  # ...but not A's answers as B
+    assert stored(server, round_id, a_id) == (0, before_answers)
+    assert outbox_count(page) == 1
+
+    page.context.clear_cookies()
+    sign_in(page, server, server.link_for(a_id))  # A is back: now they go, once
+    wait_until(lambda: stored(server, round_id, a_id)[0] == 1)
+    wait_until(lambda: outbox_count(page) == 0)
+    assert stored(server, round_id, b_id)[0] == 0

@@ -238,7 +238,7 @@ def test_sign_out_ends_the_session(app, client, world):
     response = client.post("/logout", data={"csrf_token": token})
 
     assert response.status_code == 302
-    assert response.location == "/signed-out"
+    assert response.location == "/signed-out?bye=1"
     assert not is_signed_in(client)
     response = client.get(f"/pulse/{world.round_id}")
     assert response.status_code == 302
