@@ -26,12 +26,19 @@ LAYOUT = {
 }
 
 
-def label(point: Point) -> str:
-    return format_date(point.round.closes_at, _("d MMM"))
+def labels(points: list[Point]) -> list[str]:
+    """A category per round: its closing day, with the year when the rounds span years, and
+    the round's number when two close on the same day (categories must be unique)."""
+    years = {p.round.closes_at.year for p in points}
+    pattern = _("d MMM") if len(years) <= 1 else _("d MMM yyyy")
+    names = [format_date(p.round.closes_at, pattern) for p in points]
+    if len(set(names)) < len(names):
+        names = [f"{name} (#{p.round.id})" for name, p in zip(names, points, strict=True)]
+    return names
 
 
 def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name: str) -> dict:
-    x = [label(p) for p in points]
+    x = labels(points)
     figure = go.Figure()
     figure.add_trace(_line(points, x, name, BRAND, "solid"))
     if parent:
@@ -46,7 +53,7 @@ def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name
 
 
 def participation_chart(points: list[Point]) -> dict:
-    x = [label(p) for p in points]
+    x = labels(points)
     rates = [
         round(100 * p.figure.respondents / p.figure.invited)
         if p.figure.shown and p.figure.invited

@@ -33,8 +33,9 @@ class TeamData:
     trend: dict[str, list[Point]] = field(default_factory=dict)
     parent_trend: dict[str, list[Point]] = field(default_factory=dict)
     participation: list[Point] = field(default_factory=list)
-    #: child unit -> dimension -> the child's figure in the latest round that asked it.
-    heatmap: list[tuple[Unit, dict[str, Figure]]] = field(default_factory=list)
+    #: child unit -> dimension -> the child's figure in the latest round that asked it
+    #: (None when the child was not in that round).
+    heatmap: list[tuple[Unit, dict[str, Figure | None]]] = field(default_factory=list)
 
     def latest(self, dimension_id: str) -> Figure | None:
         shown = [p.figure for p in self.trend.get(dimension_id, []) if p.figure.shown]
@@ -85,8 +86,9 @@ def team_data(unit: Unit, viewer_unit_id: int | None) -> TeamData:
         cells = {}
         for dimension_id in dimension_ids:
             asked = [r for r in rounds if dimension_id in _dimensions_of(r)]
+            # None: the sub-unit was not in that round (not asked), unlike a hidden figure.
             if asked:
-                cells[dimension_id] = point(asked[-1], "dimension", dimension_id, child.id).figure
+                cells[dimension_id] = views[asked[-1].id].get(("dimension", dimension_id, child.id))
         data.heatmap.append((child, cells))
     return data
 

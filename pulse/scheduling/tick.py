@@ -128,6 +128,10 @@ def open_due(now: datetime) -> tuple[list[int], list[int]]:
     return opened, scheduled
 
 
+#: A late invitation (the tick was down) is not followed by a reminder sooner than this.
+MIN_GAP_AFTER_INVITATION = timedelta(hours=1)
+
+
 def reminder_at(round_: Round) -> datetime:
     length = round_.closes_at - round_.opens_at
     return round_.closes_at - min(REMINDER_BEFORE_CLOSING, length / 2)
@@ -144,8 +148,13 @@ def notify_due(now: datetime, kind: str) -> list[tuple[int, int]]:
     done = []
     for round_id in ids:
         round_ = _locked(Round, Round.id == round_id, *conditions)
+        # The reminder is due at its time, but never right on the heels of a late invitation.
         if round_ is None or (
-            kind == REMINDER and not (round_.invitations_sent_at < reminder_at(round_) <= now)
+            kind == REMINDER
+            and not (
+                reminder_at(round_) <= now
+                and now - round_.invitations_sent_at >= MIN_GAP_AFTER_INVITATION
+            )
         ):
             db.session.rollback()
             continue

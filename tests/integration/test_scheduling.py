@@ -337,3 +337,22 @@ def test_a_changed_plan_moves_its_scheduled_round_instead_of_adding_one(app):
     [(_id, state, opens_at, closes_at)] = plan_rounds(app, org.plan_id)
     assert state == "scheduled"
     assert (opens_at, closes_at) == (datetime(2026, 11, 19, 8), datetime(2026, 11, 24, 8))
+
+
+def test_a_late_invitation_still_gets_its_reminder_but_not_at_once(app, world):
+    """The tick was down: the invitation went out after the reminder's time. The reminder
+    follows (an hour later at the earliest), it is not skipped for the rest of the round."""
+    from pulse.scheduling.tick import REMINDER, notify_due
+
+    now = utcnow()
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        round_.opens_at = now - timedelta(days=6)
+        round_.closes_at = now + timedelta(hours=20)  # reminder time: 2 days before = past
+        round_.invitations_sent_at = now - timedelta(minutes=10)
+        db.session.commit()
+        assert notify_due(now, REMINDER) == []  # right after the late invitation: not yet
+        assert db.session.get(Round, world.round_id).reminder_sent_at is None
+        reminded = notify_due(now + timedelta(hours=1), REMINDER)
+        assert [round_id for round_id, _sent in reminded] == [world.round_id]
+        assert notify_due(now + timedelta(hours=2), REMINDER) == []  # once
