@@ -368,8 +368,10 @@ def test_kept_answers_are_never_sent_as_another_person_on_a_shared_device(live_s
     before_answers = stored(server, round_id, a_id)[1]
     answer_offline(page, server, round_id)
 
-    page.context.set_offline(False)
     page.context.clear_cookies()  # A's session is gone (expired), the outbox is not
+    page.context.set_offline(False)  # the old page's replay finds nobody signed in...
+    page.wait_for_timeout(1000)  # ...and has settled before B opens a link
+    assert stored(server, round_id, a_id) == (0, before_answers)
     sign_in(page, server, b_link)  # B's first page load replays the outbox...
     page.wait_for_timeout(1000)
     assert stored(server, round_id, b_id) == (0, before_answers)  # ...but not A's answers as B
