@@ -1,7 +1,8 @@
-from flask import redirect, render_template, session, url_for
+from flask import current_app, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from pulse.auth import bp
 from pulse.auth.forms import EmptyForm, LanguageForm
@@ -30,6 +31,12 @@ def use_sign_in_link(token: str):
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
     start_device_session(person)
+    # Seed the new session's CSRF secret in this response. Otherwise the first requests after
+    # sign-in (the page, the service worker, the outbox) race to create it, and the last
+    # cookie written wins: a form rendered with the loser's token would be refused. (The token
+    # of the cleared session is cached on `g`; drop it so a new one is made for this session.)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
     return redirect(url_for("survey.home"))
 
 

@@ -378,3 +378,15 @@ def test_a_copied_cookie_stops_working_after_sign_out(app, client, world):
     # The copy still holds the old cookie, but its device session is gone: signed out.
     response = copy.get(f"/pulse/{world.round_id}")
     assert response.status_code == 302 and "/signed-out" in response.location
+
+
+def test_sign_in_seeds_the_sessions_csrf_secret(app, client, world):
+    """Requests right after sign-in must not race to create the CSRF secret."""
+    from tests.factories import issue_token
+
+    token = issue_token(app, world.alice)
+    path = f"/login/{token}"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert session.get("csrf_token")
