@@ -27,17 +27,6 @@ def sign_in(browser, url: str, viewport=None):
     return context, page
 
 
-def link_for(live_server, person_id: int) -> str:
-    from pulse.auth.tokens import issue_sign_in_token
-    from pulse.extensions import db
-    from pulse.models import Person
-
-    with live_server.app.app_context():
-        token = issue_sign_in_token(db.session.get(Person, person_id), valid_days=1)
-        db.session.commit()
-    return f"{live_server.url}/login/{token}"
-
-
 def unit_ids(live_server):
     """The TRIO links' workplace, one of its small teams, another workplace's leader, and an
     employee of the workplace."""
@@ -99,7 +88,7 @@ def test_trio_page_end_to_end(live_server, browser, screenshot):
     assert cells and not [c for c in cells if re.search(r"\d", c)], cells
 
     # Another workplace's leader gets 404.
-    other_context, other = sign_in(browser, link_for(live_server, other_leader_id))
+    other_context, other = sign_in(browser, live_server.link_for(other_leader_id))
     response = other.goto(team_url)
     assert response.status == 404
 
@@ -112,7 +101,7 @@ def test_trio_page_end_to_end(live_server, browser, screenshot):
     )
     form.get_by_role("button").click()
     amr.wait_for_selector("#actions details summary:has-text('Fælles pause kl. 10')")
-    employee_context, employee = sign_in(browser, link_for(live_server, employee_id))
+    employee_context, employee = sign_in(browser, live_server.link_for(employee_id))
     assert "Fælles pause kl. 10" in employee.locator("main").inner_text()
 
     # Accessibility: no serious or critical violation on the team page and the home page.
@@ -124,9 +113,7 @@ def test_trio_page_end_to_end(live_server, browser, screenshot):
 
     desktop_context, desktop = sign_in(
         browser,
-        links["leader"][2]
-        if False
-        else link_for(live_server, _leader_id(live_server, workplace_id)),
+        live_server.link_for(_leader_id(live_server, workplace_id)),
         viewport={"width": 1280, "height": 900},
     )
     desktop.goto(team_url)
