@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pulse.extensions import db
 from pulse.lifecycle import subtree_ids
@@ -79,7 +80,9 @@ def next_round_for(person: Person, now: datetime) -> Round | None:
 
 
 def dimension_names(locale: str) -> dict[str, str]:
-    return {d.id: d.name(locale) for d in db.session.scalars(select(Dimension))}
+    # The texts in the same read: one query per dimension would grow with the question bank.
+    dimensions = db.session.scalars(select(Dimension).options(selectinload(Dimension.texts)))
+    return {d.id: d.name(locale) for d in dimensions}
 
 
 def estimated_minutes(question_count: int) -> int:

@@ -1,0 +1,209 @@
+"""The member rule (k + 1 for a viewer's own groups), decided from the viewer's path.
+
+`anonymity/rules.py: hide_for_viewer` says which released figures to hide from a viewer who is a
+member of a unit. It can only hide units on the viewer's path (the viewer's unit and its
+ancestors) and units of the *frontier* of a path unit (its nearest visible descendants): every
+other unit keeps the residual the release already made safe. So instead of the whole tree, this
+module reads the released totals of the path, and of the units just below it only when a
+family could change at all (a path total of exactly k, or a residual holding the viewer of
+exactly k), and grows that region until the rule's answer no longer depends on what is outside
+it. The cost follows the viewer's path, never the organisation's size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from pulse.anonymity.rules import hide_for_viewer
+from pulse.extensions import db
+from pulse.models import Organisation, ReleasedFigure, Round, Unit
+
+#: The figure kinds the rule decides itself; a dimension follows its questions.
+RULE_KINDS = ("participation", "question", "comments")
+
+Family = tuple[int, str, str]  # (round id, kind, ref); for distributions kind is "distribution"
+
+
+@dataclass
+class Hidden:
+    """What to hide from one viewer: figures (round, kind, ref, unit) and distributions."""
+
+    figures: set[tuple[int, str, str, int]] = field(default_factory=set)
+    distributions: set[tuple[int, str, int]] = field(default_factory=set)
+
+
+class _Region:
+    """Released totals of the units around the viewer's path, loaded as the rule needs them."""
+
+    def __init__(self, round_ids: list[int], path: list[int], distributions: bool) -> None:
+        self.round_ids = round_ids
+        self.distributions = distributions
+        self.parents: dict[int, int | None] = {}
+        #: Children of the units whose children were read (units not in here: not read yet).
+        self.children: dict[int, list[int]] = {}
+        self.totals: dict[Family, dict[int, int | None]] = defaultdict(dict)
+        for unit_id, parent_id in zip(path, [*path[1:], None], strict=True):
+            self.parents[unit_id] = parent_id
+        self._load(path)
+
+    def _load(self, unit_ids: list[int]) -> None:
+        if not unit_ids:
+            return
+        columns = [
+            ReleasedFigure.round_id,
+            ReleasedFigure.unit_id,
+            ReleasedFigure.kind,
+            ReleasedFigure.ref,
+            ReleasedFigure.suppressed,
+            ReleasedFigure.respondents,
+        ]
+        if self.distributions:
+            columns.append(ReleasedFigure.distribution.is_not(None))
+        rows = db.session.execute(
+            select(*columns).where(
+                ReleasedFigure.round_id.in_(self.round_ids),
+                ReleasedFigure.unit_id.in_(unit_ids),
+                ReleasedFigure.kind.in_(RULE_KINDS),
+            )
+        )
+        for row in rows:
+            round_id, unit_id, kind, ref, suppressed, respondents = row[:6]
+            total = None if suppressed else respondents
+            self.totals[(round_id, kind, ref)][unit_id] = total
+            if self.distributions and kind == "question":
+                spread = total if row[6] else None
+                self.totals[(round_id, "distribution", ref)][unit_id] = spread
+
+    def expand(self, unit_ids: set[int]) -> None:
+        """Read the children of these units (and their released totals)."""
+        wanted = sorted(u for u in unit_ids if u not in self.children)
+        if not wanted:
+            return
+        for unit_id in wanted:
+            self.children[unit_id] = []
+        new = []
+        for child_id, parent_id in db.session.execute(
+            select(Unit.id, Unit.parent_id).where(Unit.parent_id.in_(wanted)).order_by(Unit.id)
+        ):
+            self.children[parent_id].append(child_id)
+            self.parents[child_id] = parent_id
+            new.append(child_id)
+        self._load(new)
+
+    def frontier(self, family: Family, unit_id: int) -> tuple[list[int], set[int]]:
+        """The unit's nearest visible descendants, and the units still to read to know them."""
+        totals = self.totals[family]
+        found, missing = [], set()
+        if unit_id not in self.children:
+            return found, {unit_id}
+        stack = list(self.children[unit_id])
+        while stack:
+            node = stack.pop()
+            if node not in totals:
+                continue  # not in this round: nor is anything below it
+            if totals[node] is not None:
+                found.append(node)
+            elif node in self.children:
+                stack.extend(self.children[node])
+            else:
+                missing.add(node)
+        return found, missing
+
+
+def _chain(totals: dict[int, int | None], path: list[int]) -> list[int]:
+    """The path units that took part in the family, from the viewer's unit up (as Tree.chain)."""
+    chain = []
+    for unit_id in path:
+        if unit_id not in totals:
+            break
+        chain.append(unit_id)
+    return chain
+
+
+def _may_change(region: _Region, family: Family, path: list[int], k: int) -> bool | set[int]:
+    """Whether the rule could hide anything in this family; or the units to read to know.
+
+    The release left every visible total >= k and every residual 0 or >= k. The member rule
+    asks k + 1 of the path's totals and of the one residual that holds the viewer (that of the
+    lowest visible path unit); nothing else changes unless one of those fails first.
+    """
+    totals = region.totals[family]
+    visible = [u for u in _chain(totals, path) if totals[u] is not None]
+    if not visible:
+        return False
+    if any(totals[u] < k + 1 for u in visible):
+        return True
+    lowest = visible[0]
+    frontier, missing = region.frontier(family, lowest)
+    if missing:
+        return missing
+    residual = totals[lowest] - sum(totals[f] for f in frontier)
+    return 0 < residual < k + 1
+
+
+def _decide(region: _Region, family: Family, path: list[int], k: int) -> set[int]:
+    """Run the rule on the region, growing it until every unit it could touch is read."""
+    while True:
+        totals = region.totals[family]
+        chain = _chain(totals, path)
+        # Every path unit's children, and every hidden unit's children in reach, must be known.
+        unread = {u for u in chain if u not in region.children}
+        unread |= {u for u, t in totals.items() if t is None and u not in region.children}
+        if unread:
+            region.expand(unread)
+            continue
+        parents = {u: region.parents.get(u) for u in totals}
+        hidden = hide_for_viewer(parents, totals, k, path[0])
+        unread = {u for u in hidden if u not in region.children}
+        if not unread:
+            return hidden
+        region.expand(unread)
+
+
+def member_hidden(
+    rounds: Sequence[Round], viewer_path: list[int], *, distributions: bool = False
+) -> Hidden:
+    """What the member rule hides, for a viewer whose unit's path (unit first) is given."""
+    result = Hidden()
+    if not rounds or not viewer_path:
+        return result
+    region = _Region([r.id for r in rounds], viewer_path, distributions)
+    thresholds: dict[int, dict[str, int]] = {}
+    minimum_spread = 0
+    if distributions:
+        organisation = db.session.get(Organisation, rounds[0].organisation_id)
+        minimum_spread = organisation.min_distribution_size
+    for round_ in rounds:
+        k = round_.min_group_size or 5
+        thresholds[round_.id] = {
+            "participation": k,
+            "question": k,
+            "comments": round_.min_comment_group_size or 10,
+            # Distributions need their own threshold, k + 1 for a member as well.
+            "distribution": max(minimum_spread, k),
+        }
+
+    pending = list(region.totals)
+    while pending:
+        missing: set[int] = set()
+        undecided = []
+        for family in pending:
+            k = thresholds[family[0]][family[1]]
+            verdict = _may_change(region, family, viewer_path, k)
+            if isinstance(verdict, set):
+                missing |= verdict
+                undecided.append(family)
+            elif verdict:
+                for unit_id in _decide(region, family, viewer_path, k):
+                    round_id, kind, ref = family
+                    if kind == "distribution":
+                        result.distributions.add((round_id, ref, unit_id))
+                    else:
+                        result.figures.add((round_id, kind, ref, unit_id))
+        region.expand(missing)
+        pending = undecided
+    return result
