@@ -1,4 +1,4 @@
-"""Chart specifications built with plotly (Python); the page draws them with plotly.js basic.
+"""Chart specifications in plotly's JSON format; the page draws them with plotly.js basic.
 
 Hidden figures are gaps labelled "too few answers", never a number. Every chart has a table
 of the same figures beside it (templates/results/_trend.html).
@@ -7,8 +7,8 @@ of the same figures beside it (templates/results/_trend.html).
 from __future__ import annotations
 
 import json
+from functools import cache
 
-import plotly.graph_objects as go
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -39,17 +39,17 @@ def labels(points: list[Point]) -> list[str]:
 
 def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name: str) -> dict:
     x = labels(points)
-    figure = go.Figure()
-    figure.add_trace(_line(points, x, name, BRAND, "solid"))
+    traces = [_line(points, x, name, BRAND, "solid")]
     if parent:
-        figure.add_trace(_line(parent, x, parent_name, PARENT, "dash"))
-    _label_gaps(figure, x, [p.figure.shown for p in points])
-    figure.update_layout(
+        traces.append(_line(parent, x, parent_name, PARENT, "dash"))
+    layout = {
         **LAYOUT,
-        yaxis={"range": [0, 100], "fixedrange": True},
-        xaxis={"type": "category", "fixedrange": True},
-    )
-    return json.loads(figure.to_json())
+        "template": _template(),
+        "yaxis": {"range": [0, 100], "fixedrange": True},
+        "xaxis": {"type": "category", "fixedrange": True},
+    }
+    _label_gaps(layout, x, [p.figure.shown for p in points])
+    return {"data": traces, "layout": layout}
 
 
 def participation_chart(points: list[Point]) -> dict:
@@ -60,48 +60,62 @@ def participation_chart(points: list[Point]) -> dict:
         else None
         for p in points
     ]
-    figure = go.Figure(
-        go.Bar(
-            x=x,
-            y=rates,
-            marker={"color": BRAND},
-            name=_("Participation"),
-            hovertemplate="%{y} %<extra></extra>",
-        )
-    )
-    _label_gaps(figure, x, [rate is not None for rate in rates])
-    figure.update_layout(
+    bar = {
+        "type": "bar",
+        "x": x,
+        "y": rates,
+        "marker": {"color": BRAND},
+        "name": _("Participation"),
+        "hovertemplate": "%{y} %<extra></extra>",
+    }
+    layout = {
         **LAYOUT,
-        yaxis={"range": [0, 100], "ticksuffix": " %", "fixedrange": True},
-        xaxis={"type": "category", "fixedrange": True},
-        showlegend=False,
-    )
-    return json.loads(figure.to_json())
+        "template": _template(),
+        "yaxis": {"range": [0, 100], "ticksuffix": " %", "fixedrange": True},
+        "xaxis": {"type": "category", "fixedrange": True},
+        "showlegend": False,
+    }
+    _label_gaps(layout, x, [rate is not None for rate in rates])
+    return {"data": [bar], "layout": layout}
 
 
-def _line(points: list[Point], x: list[str], name: str, colour: str, dash: str) -> go.Scatter:
-    return go.Scatter(
-        x=x,
-        y=[p.figure.mean if p.figure.shown else None for p in points],
-        text=[f"n = {p.figure.respondents}" if p.figure.shown else "" for p in points],
-        hovertemplate="%{y} (%{text})<extra>" + name + "</extra>",
-        mode="lines+markers",
-        connectgaps=False,
-        name=name,
-        line={"color": colour, "dash": dash, "width": 3},
-        marker={"size": 8},
-    )
+@cache
+def _template() -> dict:
+    """plotly's default look, as `plotly.graph_objects` would embed it (computed once: building
+    figures with graph_objects took most of a team page's time)."""
+    import plotly.graph_objects as go
+
+    return json.loads(go.Figure().to_json())["layout"]["template"]
 
 
-def _label_gaps(figure: go.Figure, x: list[str], shown: list[bool]) -> None:
+def _line(points: list[Point], x: list[str], name: str, colour: str, dash: str) -> dict:
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": [p.figure.mean if p.figure.shown else None for p in points],
+        "text": [f"n = {p.figure.respondents}" if p.figure.shown else "" for p in points],
+        "hovertemplate": "%{y} (%{text})<extra>" + name + "</extra>",
+        "mode": "lines+markers",
+        "connectgaps": False,
+        "name": name,
+        "line": {"color": colour, "dash": dash, "width": 3},
+        "marker": {"size": 8},
+    }
+
+
+def _label_gaps(layout: dict, x: list[str], shown: list[bool]) -> None:
     """Write "too few answers" across every hidden point: a gap, never a number."""
-    for xi, visible in zip(x, shown, strict=True):
-        if not visible:
-            figure.add_annotation(
-                x=xi,
-                y=50,
-                text=_("too few answers"),
-                showarrow=False,
-                textangle=-90,
-                font={"color": "#4f5f66", "size": 11},
-            )
+    annotations = [
+        {
+            "x": xi,
+            "y": 50,
+            "text": _("too few answers"),
+            "showarrow": False,
+            "textangle": -90,
+            "font": {"color": "#4f5f66", "size": 11},
+        }
+        for xi, visible in zip(x, shown, strict=True)
+        if not visible
+    ]
+    if annotations:
+        layout["annotations"] = annotations
