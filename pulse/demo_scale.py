@@ -6,11 +6,11 @@ institutions, departments, teams; some institutions have their teams directly, s
 level four or five), teams of 5 to 25, a leader and a TR in every team and an AMR and a leader in
 every institution.
 
-The *history* (all but the newest rounds) is written as released figures directly: k and the
-comment threshold decide what is hidden, not the full complementary suppression of
-pulse/anonymity/rules.py. Rounds that a benchmark measures are opened, answered and released
-through the product's own functions (`open_round`, `survey.service.submit`, `release_round`);
-see `open_round_for_everyone` and `answer_round` below and `bench/`.
+The *history* (all but the newest rounds) is written as released figures directly, hidden where
+k, the comment threshold and complementary suppression hide them (`_visible`: every visible
+total at least k, every residual 0 or at least k). Rounds that a benchmark measures are opened,
+answered and released through the product's own functions (`open_round`,
+`survey.service.submit`, `release_round`): see `open_round_for_everyone`, `answer_round`.
 """
 
 from __future__ import annotations
@@ -266,7 +266,9 @@ def _write_history(org_id, parent_of, members, rounds, now, rng) -> None:
             for child in children[unit]:
                 invited[unit] += invited[child]
                 answered[unit] += answered[child]
-        _copy_figures(_round_figures(round_id, order, invited, answered, asked, scales, mood, rng))
+        _copy_figures(
+            _round_figures(round_id, order, children, invited, answered, asked, scales, mood, rng)
+        )
         db.session.commit()  # a round at a time: SQLite's journal stays small
 
 
@@ -306,8 +308,34 @@ def _copy_figures(rows: list[dict]) -> None:
         driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608 - fixed names
 
 
-def _round_figures(round_id, units, invited, answered, asked, scales, mood, rng) -> list[dict]:
+def _visible(units: list[int], children: dict[int, list[int]], totals: dict, k: int) -> dict:
+    """Which units a release may show: at least k, and complementary suppression until every
+    residual is 0 or at least k (the promise of pulse/anonymity/rules.py, though it may pick
+    other units to hide). One pass from the leaves up: hiding a unit of a frontier changes
+    only the residual of that frontier's unit."""
+    visible = {u: totals[u] >= k for u in units}
+    for unit in units:  # children before parents
+        while visible[unit]:
+            frontier, stack = [], list(children[unit])
+            while stack:
+                node = stack.pop()
+                if visible[node]:
+                    frontier.append(node)
+                else:
+                    stack.extend(children[node])
+            residual = totals[unit] - sum(totals[f] for f in frontier)
+            if not 0 < residual < k:
+                break
+            visible[min(frontier, key=lambda f: (totals[f], f))] = False
+    return visible
+
+
+def _round_figures(
+    round_id, units, children, invited, answered, asked, scales, mood, rng
+) -> list[dict]:
     rows = []
+    scores = _visible(units, children, answered, K)
+    enough = _visible(units, children, answered, COMMENT_K)  # comments and distributions
 
     def row(unit, kind, ref, shown, **numbers):
         base = {"invited": None, "respondents": None, "mean": None, "distribution": None}
@@ -325,16 +353,16 @@ def _round_figures(round_id, units, invited, answered, asked, scales, mood, rng)
 
     for unit in units:
         n = answered[unit]
-        shown = n >= K
+        shown = scores[unit]
         rows.append(row(unit, "participation", "", shown, invited=invited[unit], respondents=n))
-        rows.append(row(unit, "comments", "", n >= COMMENT_K, respondents=n))
+        rows.append(row(unit, "comments", "", enough[unit], respondents=n))
         by_dimension: dict[str, list[float]] = {}
         for q in asked:
             low, high = scales[q.id]
             share = min(1.0, max(0.0, mood[unit] + rng.uniform(-0.08, 0.08)))
             mean = round(low + share * (high - low), 1)
             spread = None
-            if n >= DISTRIBUTION_K:
+            if enough[unit] and n >= DISTRIBUTION_K:
                 lower = int(mean)
                 upper_count = round((mean - lower) * n)
                 spread = {str(v): 0 for v in range(low, high + 1)}

@@ -37,22 +37,25 @@ class Hidden:
 
 
 class _Region:
-    """Released totals of the units around the viewer's path, loaded as the rule needs them."""
+    """Released totals of the units around the viewer's path, read as the rule needs them:
+    the path for every shown round, the units below it only for the rounds that need them."""
 
     def __init__(self, round_ids: list[int], path: list[int], distributions: bool) -> None:
-        self.round_ids = round_ids
         self.distributions = distributions
         self.parents: dict[int, int | None] = {}
         #: Children of the units whose children were read (units not in here: not read yet).
         self.children: dict[int, list[int]] = {}
         self.totals: dict[Family, dict[int, int | None]] = defaultdict(dict)
+        self.read: set[tuple[int, int]] = set()  # (unit, round) whose figures were read
         for unit_id, parent_id in zip(path, [*path[1:], None], strict=True):
             self.parents[unit_id] = parent_id
-        self._load(path)
+        self._load(path, round_ids)
 
-    def _load(self, unit_ids: list[int]) -> None:
-        if not unit_ids:
+    def _load(self, unit_ids: list[int], round_ids: list[int]) -> None:
+        wanted = [(u, r) for u in unit_ids for r in round_ids if (u, r) not in self.read]
+        if not wanted:
             return
+        self.read.update(wanted)
         columns = [
             ReleasedFigure.round_id,
             ReleasedFigure.unit_id,
@@ -65,8 +68,8 @@ class _Region:
             columns.append(ReleasedFigure.distribution.is_not(None))
         rows = db.session.execute(
             select(*columns).where(
-                ReleasedFigure.round_id.in_(self.round_ids),
-                ReleasedFigure.unit_id.in_(unit_ids),
+                ReleasedFigure.round_id.in_(sorted({r for _u, r in wanted})),
+                ReleasedFigure.unit_id.in_(sorted({u for u, _r in wanted})),
                 ReleasedFigure.kind.in_(RULE_KINDS),
             )
         )
@@ -78,28 +81,29 @@ class _Region:
                 spread = total if row[6] else None
                 self.totals[(round_id, "distribution", ref)][unit_id] = spread
 
-    def expand(self, unit_ids: set[int]) -> None:
-        """Read the children of these units (and their released totals)."""
+    def expand(self, unit_ids: set[int], round_ids: set[int]) -> None:
+        """Read the children of these units, and their released totals in these rounds."""
         wanted = sorted(u for u in unit_ids if u not in self.children)
-        if not wanted:
-            return
         for unit_id in wanted:
             self.children[unit_id] = []
-        new = []
-        for child_id, parent_id in db.session.execute(
-            select(Unit.id, Unit.parent_id).where(Unit.parent_id.in_(wanted)).order_by(Unit.id)
-        ):
-            self.children[parent_id].append(child_id)
-            self.parents[child_id] = parent_id
-            new.append(child_id)
-        self._load(new)
+        if wanted:
+            for child_id, parent_id in db.session.execute(
+                select(Unit.id, Unit.parent_id).where(Unit.parent_id.in_(wanted)).order_by(Unit.id)
+            ):
+                self.children[parent_id].append(child_id)
+                self.parents[child_id] = parent_id
+        below = [c for u in unit_ids for c in self.children[u]]
+        self._load(below, sorted(round_ids))
 
     def frontier(self, family: Family, unit_id: int) -> tuple[list[int], set[int]]:
         """The unit's nearest visible descendants, and the units still to read to know them."""
         totals = self.totals[family]
-        found, missing = [], set()
-        if unit_id not in self.children:
+        found: list[int] = []
+        if unit_id not in self.children or any(
+            (c, family[0]) not in self.read for c in self.children[unit_id]
+        ):
             return found, {unit_id}
+        missing = set()
         stack = list(self.children[unit_id])
         while stack:
             node = stack.pop()
@@ -107,7 +111,9 @@ class _Region:
                 continue  # not in this round: nor is anything below it
             if totals[node] is not None:
                 found.append(node)
-            elif node in self.children:
+            elif node in self.children and all(
+                (c, family[0]) in self.read for c in self.children[node]
+            ):
                 stack.extend(self.children[node])
             else:
                 missing.add(node)
@@ -147,21 +153,29 @@ def _may_change(region: _Region, family: Family, path: list[int], k: int) -> boo
 
 def _decide(region: _Region, family: Family, path: list[int], k: int) -> set[int]:
     """Run the rule on the region, growing it until every unit it could touch is read."""
+    round_id = family[0]
+
+    def unread(units) -> set[int]:
+        return {
+            u
+            for u in units
+            if u not in region.children
+            or any((c, round_id) not in region.read for c in region.children[u])
+        }
+
     while True:
         totals = region.totals[family]
-        chain = _chain(totals, path)
         # Every path unit's children, and every hidden unit's children in reach, must be known.
-        unread = {u for u in chain if u not in region.children}
-        unread |= {u for u, t in totals.items() if t is None and u not in region.children}
-        if unread:
-            region.expand(unread)
+        missing = unread(_chain(totals, path)) | unread(u for u, t in totals.items() if t is None)
+        if missing:
+            region.expand(missing, {round_id})
             continue
         parents = {u: region.parents.get(u) for u in totals}
         hidden = hide_for_viewer(parents, totals, k, path[0])
-        unread = {u for u in hidden if u not in region.children}
-        if not unread:
+        missing = unread(hidden)
+        if not missing:
             return hidden
-        region.expand(unread)
+        region.expand(missing, {round_id})
 
 
 def member_hidden(
@@ -190,12 +204,14 @@ def member_hidden(
     pending = list(region.totals)
     while pending:
         missing: set[int] = set()
+        missing_rounds: set[int] = set()
         undecided = []
         for family in pending:
             k = thresholds[family[0]][family[1]]
             verdict = _may_change(region, family, viewer_path, k)
             if isinstance(verdict, set):
                 missing |= verdict
+                missing_rounds.add(family[0])
                 undecided.append(family)
             elif verdict:
                 for unit_id in _decide(region, family, viewer_path, k):
@@ -204,6 +220,6 @@ def member_hidden(
                         result.distributions.add((round_id, ref, unit_id))
                     else:
                         result.figures.add((round_id, kind, ref, unit_id))
-        region.expand(missing)
+        region.expand(missing, missing_rounds)
         pending = undecided
     return result
