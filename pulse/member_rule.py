@@ -202,6 +202,7 @@ def member_hidden(
         }
 
     pending = list(region.totals)
+    triggered: list[tuple[Family, int]] = []
     while pending:
         missing: set[int] = set()
         missing_rounds: set[int] = set()
@@ -214,12 +215,30 @@ def member_hidden(
                 missing_rounds.add(family[0])
                 undecided.append(family)
             elif verdict:
-                for unit_id in _decide(region, family, viewer_path, k):
-                    round_id, kind, ref = family
-                    if kind == "distribution":
-                        result.distributions.add((round_id, ref, unit_id))
-                    else:
-                        result.figures.add((round_id, kind, ref, unit_id))
+                triggered.append((family, k))
         region.expand(missing, missing_rounds)
         pending = undecided
+    if not triggered:
+        return result
+
+    # Read what the rule will need for all those rounds at once: the children of the path,
+    # then of the hidden units among them (usually all there is to read).
+    rounds_needed = {family[0] for family, _k in triggered}
+    region.expand(set(viewer_path), rounds_needed)
+    region.expand(
+        {u for family, _k in triggered for u, t in region.totals[family].items() if t is None},
+        rounds_needed,
+    )
+    # Families with the same counts (a round's questions, mostly) get the same answer.
+    decided: dict[tuple, set[int]] = {}
+    for family, k in triggered:
+        round_id, kind, ref = family
+        key = (round_id, k, tuple(sorted(region.totals[family].items())))
+        if key not in decided:
+            decided[key] = _decide(region, family, viewer_path, k)
+        for unit_id in decided[key]:
+            if kind == "distribution":
+                result.distributions.add((round_id, ref, unit_id))
+            else:
+                result.figures.add((round_id, kind, ref, unit_id))
     return result
