@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from flask import has_request_context
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from pulse.extensions import db
@@ -34,7 +34,14 @@ class Figure:
 
 
 def unit_path(unit_id: int) -> list[int]:
-    """The unit and its ancestors up to the root, the unit first (one query)."""
+    """The unit and its ancestors up to the root, the unit first (one query, once a request)."""
+    kept = g.setdefault("pulse_unit_paths", {}) if has_request_context() else {}
+    if unit_id not in kept:
+        kept[unit_id] = _read_unit_path(unit_id)
+    return list(kept[unit_id])
+
+
+def _read_unit_path(unit_id: int) -> list[int]:
     up = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("path", recursive=True)
     up = up.union_all(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
     parents = dict(db.session.execute(select(up.c.id, up.c.parent_id)).all())
@@ -140,28 +147,34 @@ class RoundView(Mapping):
         self._round = round_
         self._viewer_unit_id = viewer_unit_id
         self._hidden: Hidden | None = None
+        self._distributions = False
         self._figures: dict[tuple[str, str, int], Figure] = {}
         self._read: set[int] = set()
         self._complete = False
 
-    def _read_units(self, unit_ids: list[int] | None) -> None:
-        if self._hidden is None:
+    def _read_units(self, unit_ids: list[int] | None, distributions: bool) -> None:
+        if self._hidden is None or (distributions and not self._distributions):
+            # Distributions have their own member rule; decided only when a question is read
+            # (a page asking for one unit's comments reuses the decision its figures made).
             path = unit_path(self._viewer_unit_id) if self._viewer_unit_id is not None else []
-            self._hidden = member_hidden([self._round], path, distributions=True)
+            self._hidden = member_hidden([self._round], path, distributions=distributions)
+            self._distributions = distributions
+            self._figures, self._read = {}, set()
         figures = released_figures([self._round], unit_ids, None, hidden=self._hidden)
         for (_round_id, kind, ref, unit_id), figure in figures.items():
             self._figures[(kind, ref, unit_id)] = figure
 
     def __getitem__(self, key: tuple[str, str, int]) -> Figure:
-        unit_id = key[2]
-        if not self._complete and unit_id not in self._read:
-            self._read_units([unit_id])
+        kind, _ref, unit_id = key
+        upgrade = kind == "question" and not self._distributions
+        if not self._complete and (unit_id not in self._read or upgrade):
+            self._read_units([unit_id], distributions=kind == "question")
             self._read.add(unit_id)
         return self._figures[key]
 
     def __iter__(self) -> Iterator[tuple[str, str, int]]:
         if not self._complete:
-            self._read_units(None)
+            self._read_units(None, distributions=True)
             self._complete = True
         return iter(self._figures)
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from pulse.anonymity.rules import hide_for_viewer
@@ -181,10 +182,30 @@ def _decide(region: _Region, family: Family, path: list[int], k: int) -> set[int
 def member_hidden(
     rounds: Sequence[Round], viewer_path: list[int], *, distributions: bool = False
 ) -> Hidden:
-    """What the member rule hides, for a viewer whose unit's path (unit first) is given."""
-    result = Hidden()
+    """What the member rule hides, for a viewer whose unit's path (unit first) is given.
+
+    Within a request the answer is kept, so the parts of one page that ask about the same
+    rounds (the figures, then the comments of one of those rounds) decide it once.
+    """
     if not rounds or not viewer_path:
-        return result
+        return Hidden()
+    if not has_request_context():
+        return _member_hidden(rounds, viewer_path, distributions)
+    wanted = {r.id for r in rounds}
+    kept = g.setdefault("pulse_member_hidden", [])
+    for round_ids, path, spreads, hidden in kept:
+        if path == viewer_path and spreads >= distributions and wanted <= round_ids:
+            return Hidden(
+                {f for f in hidden.figures if f[0] in wanted},
+                {d for d in hidden.distributions if d[0] in wanted} if distributions else set(),
+            )
+    hidden = _member_hidden(rounds, viewer_path, distributions)
+    kept.append((wanted, list(viewer_path), distributions, hidden))
+    return hidden
+
+
+def _member_hidden(rounds: Sequence[Round], viewer_path: list[int], distributions: bool) -> Hidden:
+    result = Hidden()
     region = _Region([r.id for r in rounds], viewer_path, distributions)
     thresholds: dict[int, dict[str, int]] = {}
     minimum_spread = 0
