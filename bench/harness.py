@@ -208,7 +208,7 @@ def interleaved(runs: dict[str, Callable[[int], float]], repeats: int) -> dict[s
 
 def sizes_from_argv(default: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """`--people 4500,45000 --backends sqlite,postgres` (both optional)."""
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--pages-only"]
     people, backends = default, ("sqlite", "postgres")
     for flag, value in zip(args[::2], args[1::2], strict=False):
         if flag == "--people":

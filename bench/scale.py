@@ -13,13 +13,14 @@ For each backend (SQLite, PostgreSQL on 127.0.0.1) and each size, in one run:
 4. lets 70 % of everyone answer through `survey.service.submit`, closes the round and times
    `anonymity.release.release_round`.
 
-Run: `.venv/bin/python -m bench.scale [--people 4500,15000,45000] [--backends sqlite,postgres]`
+Run: `.venv/bin/python -m bench.scale [--people 4500,45000] [--backends sqlite,postgres] [--pages-only]`
 (PostgreSQL: a new database on the server in BENCH_POSTGRES_URL, default the local one, dropped
 at the end). Takes minutes per size; the largest size dominates.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 
@@ -43,6 +44,8 @@ PAGE_REQUESTS = 30  # per run and page
 RUNS = 5
 POSTS = 150  # per run
 THREADS = 4
+#: `--pages-only`: measure the team page and stop (no answer POSTs, no release).
+PAGES_ONLY = "--pages-only" in sys.argv
 
 
 def team_pages(port: int, base_port: int, scale, tokens: list[str]) -> dict[str, float]:
@@ -136,6 +139,8 @@ def measure(backend: str, people: int) -> dict:
             db.session.remove()
         with gunicorn("bench.wsgi_bench", url) as port, gunicorn("bench.baseline_app", url) as base:
             figures.update(team_pages(port, base, scale, tokens))
+            if PAGES_ONLY:
+                return figures
             figures.update(answer_posts(app, port, base, round_id, list(members)))
         with app.app_context():
             started = time.perf_counter()
@@ -158,6 +163,13 @@ def report(rows: list[dict]) -> str:
         " | answer POST / bare insert req/s = ratio | release s"
     ]
     for f in rows:
+        f = {
+            "answer POST": 0,
+            "bare insert": 1,
+            "release s": 0,
+            "answered": 0,
+            "answering s": 0,
+        } | f
         static = f["static page"]
         pages = " / ".join(
             f"{f[name]:.1f} ({f[name] / static:.0f}x)"
