@@ -33,6 +33,7 @@ POSTGRES_SERVER = os.environ.get(
 #: address sends every request).
 BENCH_CONFIG = {
     "SECRET_KEY": "bench-only-not-secret",
+    "PULSE_ANSWER_KEY": "bench-only-answer-key",  # for sealed answers, where the app has them
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_NAME": "pulse_session",
     "WTF_CSRF_SSL_STRICT": False,

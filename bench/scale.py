@@ -13,9 +13,10 @@ For each backend (SQLite, PostgreSQL on 127.0.0.1) and each size, in one run:
 4. lets 70 % of everyone answer through `survey.service.submit`, closes the round and times
    `anonymity.release.release_round`.
 
-Run: `.venv/bin/python -m bench.scale [--people 4500,45000] [--backends sqlite,postgres] [--pages-only]`
-(PostgreSQL: a new database on the server in BENCH_POSTGRES_URL, default the local one, dropped
-at the end). Takes minutes per size; the largest size dominates.
+Run: `.venv/bin/python -m bench.scale [--people 4500,45000] [--backends sqlite,postgres]`
+(add `--pages-only` for the team page alone). PostgreSQL: a new database on the server in
+BENCH_POSTGRES_URL, default the local one, dropped at the end. Takes minutes per size; the
+largest size dominates.
 """
 
 from __future__ import annotations
@@ -113,10 +114,13 @@ def answer_posts(app, port: int, base_port: int, round_id: int, people: list[int
 
 
 def measure(backend: str, people: int) -> dict:
-    from pulse.anonymity.release import release_round
+    try:  # a round's life lives in pulse/rounds.py once that module exists
+        from pulse.rounds import close_round, release_round
+    except ImportError:
+        from pulse.anonymity.release import release_round
+        from pulse.lifecycle import close_round
     from pulse.demo_scale import answer_round, build, open_round_for_everyone
     from pulse.extensions import db
-    from pulse.lifecycle import close_round
     from pulse.models import Membership, Round
     from pulse.timeutil import utcnow
 
