@@ -136,7 +136,6 @@ def build(people: int, rounds: int = 156, *, seed: int = 1, now: datetime | None
             ids[i] = new_id
     team_ids = [ids[i] for i, unit in enumerate(shape) if unit[0] == "team"]
     sizes = (sizes + [5] * len(team_ids))[: len(team_ids)]
-    sizes = [s for s in sizes]
     parent_of = {ids[i]: (ids[p] if p >= 0 else None) for i, (_k, p, _n) in enumerate(shape)}
 
     person_rows = [
