@@ -8,7 +8,7 @@ from sqlalchemy import select
 from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
 from pulse.governance import bp
-from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
+from pulse.governance.rules import LIMITS, GovernanceError, decide_now, propose, sides_of
 from pulse.models import AuditEvent, PrivacyChange
 from pulse.timeutil import utcnow
 
@@ -27,6 +27,11 @@ def _messages() -> dict[str, str]:
         "already_decided": _("That proposal has already been decided."),
         "needs_other_side": _("A change must be approved by someone from the other side."),
         "stale": _("The setting changed after this proposal was made; propose it again."),
+        "both_sides": _(
+            "You hold roles on both sides, so you can't approve this proposal: someone who is "
+            "only on the other side must do it."
+        ),
+        "busy": _("Someone else was deciding at the same moment. Reload the page and try again."),
     }
 
 
@@ -79,10 +84,8 @@ def decide_change(change_id: int, verdict: str):
     if not sides_of(current_user) or not EmptyForm().validate_on_submit():
         abort(404)
     try:
-        decide(change, current_user, verdict == "approve", utcnow())
-        db.session.commit()
+        decide_now(change.id, current_user, verdict == "approve", utcnow())
     except GovernanceError as problem:
-        db.session.rollback()
         return render_template(
             "governance/privacy_settings.html",
             organisation=current_user.organisation,
