@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, render_template, request
+import json
+
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
@@ -38,6 +41,53 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
     return response
 
 
+class JSONBodyError(ValueError):
+    """The request body is not JSON this app accepts; answer 400 with `json_error()`."""
+
+
+def read_json(max_depth: int = 4, max_string: int = 2000) -> object:
+    """The request's JSON body, parsed defensively.
+
+    Refuses (JSONBodyError) what is not UTF-8 JSON, nesting deeper than `max_depth`, NUL
+    characters anywhere, strings longer than `max_string`, NaN/Infinity and numbers too long to
+    be numbers. The body itself is capped by MAX_CONTENT_LENGTH (413).
+    """
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise JSONBodyError("not json") from error
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                raise JSONBodyError("too deep")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if key is not None:
+                    _check_string(key, max_string)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            _check_string(value, max_string)
+    return data
+
+
+def _no_constant(name: str):
+    raise JSONBodyError(f"{name} is not a number")
+
+
+def _check_string(value: str, max_string: int) -> None:
+    if len(value) > max_string or "\x00" in value:
+        raise JSONBodyError("bad string")
+
+
+def json_error(message: str | None = None) -> tuple[Response, int]:
+    """A 400 answer for a JSON endpoint, with a message in the user's language."""
+    text = message or _("The app sent something we could not read. Reload the page and try again.")
+    return jsonify(error=text), 400
+
+
 class IdConverter(IntegerConverter):
     """`<id:name>`: a database id. Anything beyond a 32-bit id is no page (404), not an error."""
 
@@ -47,6 +97,14 @@ class IdConverter(IntegerConverter):
 
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    proxies = app.config.get("PULSE_TRUSTED_PROXIES", 0)
+    if proxies:
+        # The client's address and scheme as the reverse proxy saw them, so rate limits key on
+        # the client and not on the proxy. Only as many hops as there are proxies are believed:
+        # a client's own X-Forwarded-For can't pose as another address. The Host header is
+        # not taken from X-Forwarded-Host: the proxy passes Host on (see README, Running it at
+        # scale), and TRUSTED_HOSTS checks it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     @app.context_processor
     def _template_globals():
@@ -92,6 +150,13 @@ def configure_web(app: Flask) -> None:
     def _csrf_error(error: CSRFError):
         message = _("The page had expired. Reload it and try again – nothing was saved.")
         return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host header not in TRUSTED_HOSTS: no URL can be built for it, so no page either;
+        # a plain answer that does not repeat the host.
+        message = _("Something was wrong with the request.")
+        return current_app.response_class(message, status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -11,7 +11,12 @@ from pulse.auth.tokens import find_usable_token, redeem_token
 from pulse.extensions import db, limiter
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["PULSE_SIGNIN_RATE_LIMIT"]
+
+
 @bp.get("/login/<token>")
+@limiter.limit(_sign_in_limit)  # guessing links is hopeless, but cheap requests add up
 def sign_in(token: str):
     """Show a button that uses the link. GET never uses it: mail scanners prefetch links."""
     usable = find_usable_token(token) is not None
@@ -19,7 +24,7 @@ def sign_in(token: str):
 
 
 @bp.post("/login/<token>")
-@limiter.limit("120 per minute")  # a whole team scanning QR cards on one Wi-Fi
+@limiter.limit(_sign_in_limit)  # a whole team scanning QR cards on one Wi-Fi
 def use_sign_in_link(token: str):
     """Exchange a sign-in link for a long-lived session on this device."""
     form = EmptyForm()

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 
-from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask import Response, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -23,6 +23,7 @@ from pulse.pwa import bp
 from pulse.survey.queries import open_round_for
 from pulse.survey.service import is_accepting, participation_of
 from pulse.timeutil import utcnow
+from pulse.web import JSONBodyError, json_error, read_json
 
 #: Static files every page needs: precached when the worker installs.
 SHELL_FILES = (
@@ -146,9 +147,9 @@ def offline_pages():
 def subscribe():
     """Store this device's push subscription for the signed-in person."""
     try:
-        save_subscription(current_user, request.get_json(silent=True))
-    except SubscriptionError:
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        save_subscription(current_user, read_json())
+    except (JSONBodyError, SubscriptionError):
+        return json_error(_("This browser sent a subscription we could not use."))
     db.session.commit()
     return jsonify(ok=True)
 
@@ -157,10 +158,13 @@ def subscribe():
 @login_required
 def unsubscribe():
     """Forget this device's push subscription (the person turned notifications off)."""
-    data = request.get_json(silent=True)
+    try:
+        data = read_json()
+    except JSONBodyError:
+        data = None
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str):
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        return json_error(_("This browser sent a subscription we could not use."))
     forget_subscription(current_user, endpoint)
     db.session.commit()
     return jsonify(ok=True)
