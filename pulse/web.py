@@ -9,6 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -166,16 +167,37 @@ def configure_web(app: Flask) -> None:
             413: _("That was more than this page accepts."),
             429: _("Too many attempts. Wait a minute and try again."),
         }
-        message = messages.get(error.code or 500, _("Something was wrong with the request."))
-        return render_template("error.html", status=error.code, message=message), error.code
+        try:
+            message = messages.get(error.code or 500, _("Something was wrong with the request."))
+            return render_template("error.html", status=error.code, message=message), error.code
+        except OperationalError:  # the database is away: see _unexpected_error
+            db.session.remove()
+            return _plain_error(503)
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
-        # A failed transaction must not break the error page itself (it reads the user).
-        db.session.rollback()
         # The type and where, never the message or form data: either could hold an answer.
         app.logger.error(
             "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
         )
-        message = _("Something went wrong on our side. Nothing was saved; please try again.")
-        return render_template("error.html", status=500, message=message), 500
+        # The database away (restarting, failing over): "try again", not "broken" - a resend
+        # with the same key is safe (pulse/survey/service.py).
+        status = 503 if isinstance(error, OperationalError) else 500
+        try:
+            # A failed transaction must not break the error page itself (it reads the user).
+            db.session.rollback()
+            message = _("Something went wrong on our side. Nothing was saved; please try again.")
+            return render_template("error.html", status=status, message=message), status
+        except Exception:
+            # The page needs the database too (the signed-in person, their language): answer
+            # plainly rather than fail while failing.
+            app.logger.error("The error page could not be shown either (%s).", type(error).__name__)
+            db.session.remove()
+            return _plain_error(status)
+
+
+def _plain_error(status: int) -> Response:
+    body = "Tillidspuls: please try again in a moment. / Prøv igen om lidt."
+    response = Response(body, status=status, mimetype="text/plain")
+    response.headers["Retry-After"] = "5"
+    return response
