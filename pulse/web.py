@@ -81,6 +81,10 @@ def _no_constant(name: str):
 def _check_string(value: str, max_string: int) -> None:
     if len(value) > max_string or "\x00" in value:
         raise JSONBodyError("bad string")
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is valid JSON, but no text
+    except UnicodeEncodeError as error:
+        raise JSONBodyError("bad string") from error
 
 
 def json_error(message: str | None = None) -> tuple[Response, int]:
@@ -130,6 +134,19 @@ def configure_web(app: Flask) -> None:
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values):
             abort(400)
+
+    @app.before_request
+    def _refuse_bad_json():
+        # Any route may see a JSON body (Flask-WTF reads one as form data): check it once, up
+        # front, so nothing downstream meets deep nesting, NUL or a bare list (see read_json).
+        if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                data = read_json(max_depth=8, max_string=1_000_000)
+            except JSONBodyError:
+                return json_error()
+            if not isinstance(data, dict):
+                return json_error()
+        return None
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
