@@ -131,3 +131,31 @@ def test_one_account_on_both_sides_cannot_approve(app, world):
         # A TR who is only a TR approves; the value applies.
         decide_now(change_id, db.session.get(Person, tr_id), True, utcnow())
         assert db.session.get(Organisation, world.organisation_id).min_group_size == 6
+
+
+def test_the_later_decider_is_told_in_their_language(app, world, client):
+    """Through the page: once decided, a second decision changes nothing and says why."""
+    from tests.factories import sign_in
+    from tests.helpers import csrf_token, page_text, translated
+
+    with app.app_context():
+        organisation = db.session.get(Organisation, world.organisation_id)
+        change = propose(
+            organisation,
+            db.session.get(Person, world.leader_id),
+            "management",
+            "min_group_size",
+            6,
+            utcnow(),
+        )
+        db.session.commit()
+        change_id = change.id
+        decide_now(change_id, db.session.get(Person, world.team_a_ids[1]), False, utcnow())
+    sign_in(client, world.leader_id)
+    token = csrf_token(client, "/privacy-settings")
+    response = client.post(f"/privacy-settings/{change_id}/reject", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert translated(app, "That proposal has already been decided.") in page_text(response)
+    with app.app_context():
+        assert db.session.get(PrivacyChange, change_id).status == "rejected"
+        assert db.session.get(Organisation, world.organisation_id).min_group_size == 5
