@@ -220,3 +220,39 @@ def residuals(units: Iterable[UnitCount], decisions: Mapping[int, Decision]) -> 
         if owner is not None and visible[node]:
             found[owner] -= tree.totals[node]
     return found
+
+
+def distributions_hidden_for_viewer(
+    parents: Mapping[int, int | None],
+    released_totals: Mapping[int, int | None],
+    distributions: Iterable[int],
+    distribution_k: int,
+    viewer_unit_id: int,
+) -> set[int]:
+    """Which released distributions of one question to hide from a member of `viewer_unit_id`.
+
+    `released_totals` are the question's respondents per unit as this viewer sees them (None
+    where hidden, after `hide_for_viewer`); `distributions` the units whose distribution was
+    released. A distribution is released only where every cell inside it (a visible figure's
+    residual) holds 0 or at least the distribution threshold (pulse/anonymity/compute.py). The
+    viewer knows their own answer, so the cell that holds them needs one more: where it holds
+    fewer, the distributions of every unit above it are hidden, and so are those of units whose
+    figure the viewer no longer sees. Two distributions the viewer still sees differ by cells,
+    so this also gives the k + 1 rule between distributions.
+    """
+    tree = tree_module.Tree({uid: parents.get(uid) for uid in released_totals})
+    visible = {uid: total is not None for uid, total in released_totals.items()}
+    hidden = {uid for uid in distributions if uid in visible and not visible[uid]}
+    if viewer_unit_id not in tree:
+        return hidden
+    owner = next((uid for uid in tree.chain(viewer_unit_id) if visible[uid]), None)
+    if owner is None:
+        return hidden
+    cell = (released_totals[owner] or 0) - sum(
+        released_totals[f] or 0
+        for f, above in _nearest_visible_above(tree, visible).items()
+        if above == owner and visible[f]
+    )
+    if cell < distribution_k + 1:
+        hidden |= set(tree.chain(owner)) & set(distributions)
+    return hidden

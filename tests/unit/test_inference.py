@@ -26,6 +26,7 @@ cell (all 5s) is allowed, singling out a small group is not.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from itertools import combinations
 
@@ -33,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pulse.anonymity.compute import QuestionSpec, ReleaseInput, compute_release
+from pulse.anonymity.rules import distributions_hidden_for_viewer, hide_for_viewer
 from pulse.tree import Tree
 
 
@@ -89,8 +91,11 @@ def total(vector) -> int:
     return sum((i + 1) * n for i, n in enumerate(vector))
 
 
-def possible(tree: Tree, sizes, values, figures, group) -> set[tuple[int, ...]]:
-    """Every answer multiset the teams in `group` can have, given all released figures."""
+def possible(tree: Tree, sizes, values, figures, group, viewer=None) -> set[tuple[int, ...]]:
+    """Every answer multiset the teams in `group` can have, given all released figures.
+
+    With `viewer` (team, own answer): the reader is that member, who knows their answer; the
+    group's multiset is then that of the others in it."""
     zero = (0,) * values
     # Below a shown distribution the full vector matters; elsewhere its sum is enough.
     needs_vector = {}
@@ -105,7 +110,14 @@ def possible(tree: Tree, sizes, values, figures, group) -> set[tuple[int, ...]]:
             return vector if needs_vector[uid] else total(vector)
 
         mine = uid in group
-        current = {(key(x), x if mine else zero) for x in multisets(sizes.get(uid, 0), values)}
+        current = set()
+        for x in multisets(sizes.get(uid, 0), values):
+            others = x
+            if viewer is not None and viewer[0] == uid:
+                if x[viewer[1] - 1] == 0:
+                    continue  # the viewer's own answer is in their team
+                others = tuple(n - (i == viewer[1] - 1) for i, n in enumerate(x))
+            current.add((key(x), others if mine else zero))
         for child in tree.children[uid]:
             theirs = states.pop(child)
             current = {
@@ -162,9 +174,10 @@ def sub_multisets(whole: tuple[int, ...], part: int) -> frozenset:
     )
 
 
-def allowed(tree, sizes, values, answers, figures, group, distribution_k) -> set:
+def allowed(tree, sizes, values, answers, figures, group, distribution_k, viewer=None) -> set:
     """What G's multiset may be, from each cell's sum (cells under the distribution threshold)
-    or each cell's multiset (cells at or over it) of the true answers, and nothing else."""
+    or each cell's multiset (cells at or over it) of the true answers, and nothing else. For a
+    viewer, of the others: the viewer's cell without the viewer's own answer."""
     owner = cells(tree, figures)
     members: dict[int | None, list[int]] = {}
     for team in sizes:
@@ -178,6 +191,11 @@ def allowed(tree, sizes, values, answers, figures, group, distribution_k) -> set
         for team in teams:
             for value in answers[team]:
                 whole[value - 1] += 1
+        if viewer is not None and viewer[0] in teams:
+            whole[viewer[1] - 1] -= 1
+            part -= viewer[0] in group
+            if part == 0:
+                continue
         size = sum(whole)
         if cell is None:
             options = frozenset(multisets(part, values))
@@ -189,27 +207,62 @@ def allowed(tree, sizes, values, answers, figures, group, distribution_k) -> set
     return found
 
 
-def check(parents, values, answers, k, distribution_k):
+def check(parents, values, answers, k, distribution_k, viewer=None):
     figures = release(parents, values, answers, k, distribution_k)
     if not figures:
         return
+    if viewer is not None:
+        figures = as_seen_by(parents, figures, k, distribution_k, viewer[0])
     tree = Tree({uid: parents[uid] for uid in figures})
     sizes = {t: len(a) for t, a in answers.items()}
     teams = sorted(sizes)
     for r in range(1, len(teams) + 1):
         for group in combinations(teams, r):
-            if sum(sizes[t] for t in group) >= distribution_k:
+            others = sum(sizes[t] for t in group) - (viewer is not None and viewer[0] in group)
+            if others == 0 or others >= distribution_k:
                 continue
             group = set(group)
-            may = allowed(tree, sizes, values, answers, figures, group, distribution_k)
-            can = possible(tree, sizes, values, figures, group)
+            may = allowed(tree, sizes, values, answers, figures, group, distribution_k, viewer)
+            can = possible(tree, sizes, values, figures, group, viewer)
             assert may <= can, (group, sorted(may - can)[:3])
+
+
+def as_seen_by(parents, figures, k, distribution_k, viewer_unit_id):
+    """The question's figures as a member of `viewer_unit_id` sees them (the k + 1 rules)."""
+    totals = {u: None if f.suppressed else f.respondents for u, f in figures.items()}
+    hidden = hide_for_viewer(parents, totals, k, viewer_unit_id)
+    seen = {u: None if u in hidden else t for u, t in totals.items()}
+    spreads = [u for u, f in figures.items() if f.distribution is not None]
+    no_spread = distributions_hidden_for_viewer(
+        parents, seen, spreads, distribution_k, viewer_unit_id
+    )
+    view = {}
+    for uid, figure in figures.items():
+        if uid in hidden:
+            figure = replace(figure, suppressed=True, respondents=None, mean=None)
+        if uid in hidden or uid in no_spread:
+            figure = replace(figure, distribution=None)
+        view[uid] = figure
+    return view
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=small_rounds())
 def test_no_combination_of_figures_pins_a_value_to_a_small_group(case):
     check(*case)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=small_rounds(), pick=st.integers(0, 100))
+def test_nor_for_a_member_who_knows_their_own_answer(case, pick):
+    """A member of a team sees fewer figures (rules.py: hide_for_viewer and
+    distributions_hidden_for_viewer); knowing their own answer, they still learn nothing about
+    a group of others under the threshold beyond what its cells may tell."""
+    parents, values, answers, k, distribution_k = case
+    if not answers:
+        return
+    team = sorted(answers)[pick % len(answers)]
+    check(parents, values, answers, k, distribution_k, viewer=(team, answers[team][0]))
 
 
 def test_the_parent_distribution_with_children_means_case():
