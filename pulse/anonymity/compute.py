@@ -46,8 +46,8 @@ comment residuals: 0 or at least comment k (tests/unit/test_release_compute.py).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from pulse.anonymity.rules import Decision, UnitCount, suppress
 from pulse.tree import Tree
@@ -132,7 +132,9 @@ def compute_release(data: ReleaseInput) -> ReleaseResult:
     return ReleaseResult(figures, _released_comments(tree, data.comments, comments_shown))
 
 
-def comments_on_page(comments: Iterable[ReleasedCommentRow], unit_id: int) -> list:
+def comments_on_page(
+    comments: Iterable[ReleasedCommentRow], unit_id: int
+) -> list[ReleasedCommentRow]:
     """The released comments a page for `unit_id` lists (where its comments figure is shown)."""
     marker = f"/{unit_id}/"
     return [c for c in comments if marker in c.path]
@@ -153,7 +155,9 @@ def _covered_tree(data: ReleaseInput) -> Tree:
     return Tree(covered)
 
 
-def _row(uid: int, kind: str, ref: str, decision: Decision, invited: int | None = None):
+def _row(
+    uid: int, kind: str, ref: str, decision: Decision, invited: int | None = None
+) -> FigureRow:
     visible = decision.visible
     # "No answers" and "too few" are stored alike: the difference would tell whether anyone
     # in a small group answered.
@@ -177,7 +181,12 @@ def _add_counts(total: dict[int, int], values: Mapping[int, int]) -> dict[int, i
     return total
 
 
-def _question_rows(tree: Tree, data: ReleaseInput, question: QuestionSpec, decide):
+Decide = Callable[[Mapping[int, int], int], dict[int, Decision]]
+
+
+def _question_rows(
+    tree: Tree, data: ReleaseInput, question: QuestionSpec, decide: Decide
+) -> dict[int, FigureRow]:
     per_team = data.answers.get(question.id, {})
     counts = {team: sum(values.values()) for team, values in per_team.items()}
     scores = decide(counts, data.k)
@@ -194,7 +203,7 @@ def _question_rows(tree: Tree, data: ReleaseInput, question: QuestionSpec, decid
             distribution = None
             if spread[uid]:
                 distribution = {str(v): subtree.get(v, 0) for v in scale}
-            row = FigureRow(**{**row.__dict__, "mean": mean, "distribution": distribution})
+            row = replace(row, mean=mean, distribution=distribution)
         rows[uid] = row
     return rows
 
