@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pulse.anonymity.rules import hide_for_viewer
+from pulse.anonymity.rules import distributions_hidden_for_viewer, hide_for_viewer
 from pulse.extensions import db
 from pulse.models import Organisation, ReleasedFigure, Round, RoundState, Unit
 
@@ -68,13 +68,14 @@ def round_view(round_: Round, viewer_unit_id: int | None) -> dict[tuple[str, str
             for uid in hide_for_viewer(parents, totals, family_k, viewer_unit_id):
                 hidden.add((kind, ref, uid))
             if kind == "question":
-                # Distributions need their own threshold, k + 1 for a member as well.
-                spreads = {
-                    f.unit_id: f.respondents if f.distribution is not None else None for f in family
-                }
+                # Distributions need their own threshold, + 1 for the cell holding the viewer.
+                seen = {u: None if (kind, ref, u) in hidden else t for u, t in totals.items()}
+                spreads = [f.unit_id for f in family if f.distribution is not None]
                 organisation = db.session.get(Organisation, round_.organisation_id)
                 distribution_k = max(organisation.min_distribution_size, k)
-                for uid in hide_for_viewer(parents, spreads, distribution_k, viewer_unit_id):
+                for uid in distributions_hidden_for_viewer(
+                    parents, seen, spreads, distribution_k, viewer_unit_id
+                ):
                     hidden_distributions.add((ref, uid))
         questions_of = _questions_by_dimension(round_)
         for (kind, ref), family in families.items():

@@ -2,8 +2,8 @@
 
 `release_round` runs in one transaction:
 1. counts per team from participation (joined to the frozen team of each person),
-2. the rules of rules.py per family of figures (participation, each question, distributions,
-   comments) -> the `released_figure` table,
+2. compute_release (compute.py: the rules of rules.py per family of figures, participation,
+   each question, distributions, comments) -> the `released_figure` table,
 3. participation reduced to per-team counts; participation and frozen-member rows deleted,
 4. answers and comments rewritten in a shuffled order with new random ids, so neither row
    order, row ids nor (on PostgreSQL) the transaction id links an answer to its author.
@@ -15,11 +15,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, text
 
-from pulse.anonymity.rules import Decision, UnitCount, suppress
+from pulse.anonymity.compute import QuestionSpec, ReleaseInput, compute_release
 from pulse.extensions import db
 from pulse.models import (
     Answer,
@@ -27,13 +28,13 @@ from pulse.models import (
     NotificationLog,
     Organisation,
     Participation,
-    Question,
     ReleasedFigure,
     Round,
     RoundMember,
     RoundState,
     Unit,
 )
+from pulse.tree import Tree
 
 _shuffle = secrets.SystemRandom().shuffle
 
@@ -70,128 +71,60 @@ def release_round(round_: Round, now: datetime) -> None:
     """Compute and store the round's figures, unlink the raw data, and freeze the round."""
     if round_.state != RoundState.CLOSED:
         raise ValueError(f"round {round_.id} is {round_.state}; only a closed round is released")
-    organisation = db.session.get(Organisation, round_.organisation_id)
-    k = round_.min_group_size or organisation.min_group_size
-    comment_k = round_.min_comment_group_size or organisation.min_comment_group_size
-    distribution_k = max(organisation.min_distribution_size, k)
-
-    units = db.session.scalars(select(Unit).where(Unit.organisation_id == organisation.id)).all()
-    parents = {u.id: u.parent_id for u in units}
-    invited = {t.unit_id: t.invited for t in round_.teams}
-    covered = _units_with_invited(parents, invited)
-    participants = _participants_per_team(round_.id)
-
-    figures: list[dict] = []
-    invited_totals = _subtree_sums(parents, invited, covered)
-    participation = _decide(parents, covered, participants, k)
-    for uid, decision in participation.items():
-        figures.append(
-            _figure(round_.id, uid, "participation", "", decision, invited=invited_totals[uid])
+    data = _release_input(round_)
+    result = compute_release(data)
+    if result.figures:
+        db.session.execute(
+            insert(ReleasedFigure),
+            [{"round_id": round_.id, **asdict(row)} for row in result.figures],
         )
-    for uid, decision in _decide(parents, covered, participants, comment_k).items():
-        figures.append(_figure(round_.id, uid, "comments", "", decision))
-
-    answers = _answer_counts(round_.id)
-    for round_question in round_.questions:
-        question = round_question.question
-        per_value = answers.get(question.id, {})
-        counts = {uid: sum(values.values()) for uid, values in per_value.items()}
-        scores = _decide(parents, covered, counts, k)
-        spreads = _decide(parents, covered, counts, distribution_k)
-        for uid, decision in scores.items():
-            values = _subtree_values(parents, per_value, uid, covered)
-            figure = _figure(round_.id, uid, "question", question.id, decision)
-            if decision.visible:
-                total = sum(values.values())
-                figure["mean"] = round(sum(v * n for v, n in values.items()) / total, 1)
-                if spreads[uid].visible:
-                    figure["distribution"] = {str(v): values.get(v, 0) for v in _scale(question)}
-            figures.append(figure)
-    figures.extend(_dimension_figures(round_, figures))
-    if figures:
-        db.session.execute(insert(ReleasedFigure), figures)
-
-    _unlink(round_, participants, _safe_labels(parents, covered, participation))
+    # Comments are still rewritten as before (labelled like answers) until the released
+    # comments table stores `result.comments`, the comments the comments rule released.
+    shown = {
+        row.unit_id: not row.suppressed for row in result.figures if row.kind == "participation"
+    }
+    _unlink(round_, data.participants, _safe_labels(data.parents, shown))
     round_.state = RoundState.RELEASED
     round_.released_at = now
     db.session.commit()
     _flush_sqlite_journal()
 
 
-def _decide(parents, covered, counts, k) -> dict[int, Decision]:
-    units = [UnitCount(uid, parents[uid], counts.get(uid, 0)) for uid in covered]
-    return suppress(units, k)
-
-
-def _figure(round_id, unit_id, kind, ref, decision: Decision, invited=None) -> dict:
-    visible = decision.visible
-    # "No answers" and "too few" are stored alike: the difference would tell whether anyone
-    # in a small group answered.
-    reason = None if visible else str(decision.reason).replace("no_answers", "too_few")
-    return {
-        "round_id": round_id,
-        "unit_id": unit_id,
-        "kind": kind,
-        "ref": ref,
-        "suppressed": not visible,
-        "reason": reason,
-        "invited": invited if visible else None,
-        "respondents": decision.total if visible else None,
-        "mean": None,
-        "distribution": None,
-    }
-
-
-def _dimension_figures(round_: Round, figures: list[dict]) -> list[dict]:
-    """A dimension's index (0-100) per unit, only where every one of its questions is shown.
-
-    Built from the released question figures alone, so it reveals nothing they don't.
-    """
-    by_dimension: dict[str, list[Question]] = defaultdict(list)
-    for round_question in round_.questions:
-        by_dimension[round_question.question.dimension_id].append(round_question.question)
-    question_figures = {(f["unit_id"], f["ref"]): f for f in figures if f["kind"] == "question"}
-    unit_ids = sorted({f["unit_id"] for f in figures if f["kind"] == "participation"})
-    result = []
-    for dimension_id, questions in by_dimension.items():
-        for uid in unit_ids:
-            parts = [question_figures[(uid, q.id)] for q in questions]
-            shown = all(not p["suppressed"] for p in parts)
-            row = {
-                "round_id": round_.id,
-                "unit_id": uid,
-                "kind": "dimension",
-                "ref": dimension_id,
-                "suppressed": not shown,
-                "reason": None,
-                "invited": None,
-                "respondents": None,
-                "mean": None,
-                "distribution": None,
-            }
-            if shown:
-                row["respondents"] = max(p["respondents"] for p in parts)
-                row["mean"] = round(
-                    sum(_normalise(q, p["mean"]) for q, p in zip(questions, parts, strict=True))
-                    / len(parts),
-                    1,
-                )
-            else:
-                hidden = next(p for p in parts if p["suppressed"])
-                row["reason"] = hidden["reason"]
-            result.append(row)
-    return result
-
-
-def _normalise(question: Question, mean: float) -> float:
-    """A mean on the question's scale as 0-100, flipped for reversed questions."""
-    scale = question.scale
-    share = (mean - scale.min_value) / (scale.max_value - scale.min_value)
-    return 100 * (1 - share if question.reversed else share)
-
-
-def _scale(question: Question) -> range:
-    return range(question.scale.min_value, question.scale.max_value + 1)
+def _release_input(round_: Round) -> ReleaseInput:
+    """Everything compute_release needs, read as counts: the tree, teams, answers, comments."""
+    organisation = db.session.get(Organisation, round_.organisation_id)
+    k = round_.min_group_size or organisation.min_group_size
+    comment_k = round_.min_comment_group_size or organisation.min_comment_group_size
+    parents = dict(
+        db.session.execute(
+            select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation.id)
+        ).all()
+    )
+    comments: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for unit_id, audience, body in db.session.execute(
+        select(Comment.unit_id, Comment.audience, Comment.body).where(Comment.round_id == round_.id)
+    ):
+        comments[unit_id].append((str(audience), body))
+    return ReleaseInput(
+        parents=parents,
+        invited={t.unit_id: t.invited for t in round_.teams},
+        participants=_participants_per_team(round_.id),
+        answers=_answer_counts(round_.id),
+        comments=comments,
+        questions=[
+            QuestionSpec(
+                id=q.id,
+                dimension_id=q.dimension_id,
+                scale_min=q.scale.min_value,
+                scale_max=q.scale.max_value,
+                reversed=q.reversed,
+            )
+            for q in (rq.question for rq in round_.questions)
+        ],
+        k=k,
+        comment_k=comment_k,
+        distribution_k=max(organisation.min_distribution_size, k),
+    )
 
 
 def _participants_per_team(round_id: int) -> dict[int, int]:
@@ -222,57 +155,20 @@ def _answer_counts(round_id: int) -> dict[str, dict[int, dict[int, int]]]:
     return result
 
 
-def _units_with_invited(parents, invited) -> list[int]:
-    """The teams in the round and all their ancestors: the units that get figures."""
-    covered: set[int] = set()
-    for uid in invited:
-        node = uid
-        while node is not None and node not in covered:
-            covered.add(node)
-            node = parents.get(node)
-    return sorted(covered)
-
-
-def _subtree_sums(parents, values: dict[int, int], covered: list[int]) -> dict[int, int]:
-    sums = dict.fromkeys(covered, 0)
-    for uid, value in values.items():
-        node = uid
-        while node is not None and node in sums:
-            sums[node] += value
-            node = parents.get(node)
-    return sums
-
-
-def _subtree_values(parents, per_value, unit_id, covered) -> dict[int, int]:
-    """value -> count over the unit's subtree."""
-    totals: dict[int, int] = defaultdict(int)
-    for team_id, values in per_value.items():
-        node = team_id
-        while node is not None:
-            if node == unit_id:
-                for value, count in values.items():
-                    totals[value] += count
-                break
-            node = parents.get(node)
-    return totals
-
-
-def _safe_labels(parents, covered, participation: dict[int, Decision]) -> dict[int, int]:
+def _safe_labels(parents, shown: dict[int, bool]) -> dict[int, int]:
     """For every unit, the nearest unit at or above it whose participation figure is shown.
 
     Raw answers keep this label instead of their team: after release, a database reader finds
     no answer labelled with a group smaller than k. Where nothing is shown, the top unit.
     """
-    labels = {}
-    for uid in covered:
-        node, label = uid, None
-        while node is not None and node in participation:
-            if participation[node].visible:
-                label = node
-                break
-            label = node  # the highest unit seen so far, used when nothing above is shown
-            node = parents.get(node)
-        labels[uid] = label
+    tree = Tree({uid: parents.get(uid) for uid in shown})
+    labels = tree.nearest(shown)
+    top: dict[int, int] = {}
+    for uid in tree.order:
+        parent = tree.parent[uid]
+        top[uid] = uid if parent is None else top[parent]
+        if labels[uid] is None:
+            labels[uid] = top[uid]
     return labels
 
 
