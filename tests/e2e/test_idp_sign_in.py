@@ -78,12 +78,23 @@ def idp_site(tmp_path, monkeypatch) -> Iterator[tuple[str, str]]:
                 db.engine.dispose()
 
 
+def _serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def test_a_tr_signs_in_with_the_work_account_on_a_phone(idp_site, phone, screenshot):
     url, issuer = idp_site
     page = phone.page
     page.goto(url + "/signed-out")
     button = page.get_by_role("link", name="Log ind med din arbejdskonto")
     screenshot(page, "idp-signed-out-390.png")
+    assert _serious_violations(page) == []
     box = button.bounding_box()
     assert box and box["height"] >= 44  # a tap target on a phone
     button.click()
@@ -97,6 +108,8 @@ def test_a_tr_signs_in_with_the_work_account_on_a_phone(idp_site, phone, screens
     page.wait_for_url(url + "/")
     assert "Tove" in page.inner_text("main")
     screenshot(page, "idp-signed-in-390.png")
+
+    assert _serious_violations(page) == []
 
     page.goto(url + "/settings")
     page.get_by_role("button", name="Log ud").click()
