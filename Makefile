@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install install-test run test lint translations chromium clean
+.PHONY: install install-test run test lint translations chromium oidc-provider clean
 
 # `make install`: a virtual environment with the app and its pinned dependencies.
 install: $(VENV)/.installed
@@ -38,7 +38,7 @@ run: install
 
 # `make test`: test dependencies, Chromium for the browser tests, then the whole suite.
 # Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
-test: install-test chromium
+test: install-test chromium oidc-provider
 	$(BIN)/ruff check .
 	$(BIN)/pybabel compile -d pulse/translations
 	$(BIN)/pytest
@@ -52,6 +52,22 @@ chromium:
 		echo "Chromium is missing: install it with your system package manager (e.g. 'sudo apt-get install chromium')."; \
 		echo "The browser tests need it at /usr/bin/chromium (or set PULSE_CHROMIUM)."; \
 		exit 1; \
+	fi
+
+# The OpenID Provider the sign-in tests run against (tests/oidc_provider, panva's oidc-provider
+# under Node.js): Node.js from the system packages where missing, then the locked packages.
+# Without Node.js those tests skip and say why; nothing else depends on it.
+oidc-provider: tests/oidc_provider/node_modules/.package-lock.json
+
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Node.js from the system packages for the identity-provider tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || true; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/oidc_provider && npm ci --no-audit --no-fund --silent; \
+	else \
+		echo "Node.js is missing: the identity-provider tests will skip."; \
 	fi
 
 lint:

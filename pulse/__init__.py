@@ -54,9 +54,11 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     from pulse import models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
+    from pulse.auth.idp import configure_idp
     from pulse.auth.sessions import configure_login
 
     configure_login(app)
+    configure_idp(app)
     _configure_sqlite(app)
 
 

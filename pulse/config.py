@@ -72,4 +72,19 @@ def load_settings(instance_path: str) -> dict:
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
         #: Who push services may contact about our messages: a mailto: or https: address.
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
+        # Sign-in with the organisation's OpenID Connect provider (README). Off without an issuer.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile"),
+        #: The ID token claim that holds the person's e-mail (Entra ID: email or upn).
+        "OIDC_MATCH_CLAIM": os.environ.get("OIDC_MATCH_CLAIM", "email"),
+        #: Roles that must sign in with the provider (their personal links stop working).
+        "OIDC_REQUIRED_ROLES": tuple(
+            role.strip()
+            for role in os.environ.get("OIDC_REQUIRED_ROLES", "").split(",")
+            if role.strip()
+        ),
+        #: Seconds of clock difference tolerated when checking the ID token's times.
+        "OIDC_LEEWAY": _int("OIDC_LEEWAY", 60),
     }

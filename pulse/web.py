@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, abort, current_app, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
@@ -19,6 +21,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+
+def content_security_policy(app: Flask) -> str:
+    """The policy, with the identity provider's origin as a form target when one is set:
+    signing out continues to the provider's own sign-out page (README, identity provider)."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(issuer)
+    return CONTENT_SECURITY_POLICY + f" {parts.scheme}://{parts.netloc}"
 
 
 def render_page(template: str, fragments: dict[str, str] | None = None, **context) -> Response:
@@ -47,6 +59,7 @@ class IdConverter(IntegerConverter):
 
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    policy = content_security_policy(app)
 
     @app.context_processor
     def _template_globals():
@@ -74,7 +87,7 @@ def configure_web(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         # Sign-in links carry a token in their path: never send it to another site. Same-origin
