@@ -72,4 +72,6 @@ def load_settings(instance_path: str) -> dict:
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
         #: Who push services may contact about our messages: a mailto: or https: address.
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
+        #: Requests per API token (README "The JSON API").
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
     }
