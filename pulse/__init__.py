@@ -110,6 +110,10 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(results_bp)
 
+    from pulse.api import configure_api
+
+    configure_api(app)
+
 
 def configure_cli(app: Flask) -> None:
     from pulse.cli import pulse_cli

@@ -87,4 +87,6 @@ def load_settings(instance_path: str) -> dict:
         ),
         #: Seconds of clock difference tolerated when checking the ID token's times.
         "OIDC_LEEWAY": _int("OIDC_LEEWAY", 60),
+        #: Requests per API token (README "The JSON API").
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
     }

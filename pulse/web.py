@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, render_template, request
@@ -9,7 +10,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
@@ -47,6 +48,24 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
         body = render_template(template, **context)
     response = current_app.make_response(body)
     response.vary.add("HX-Request")
+    return response
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(error: HTTPException) -> Response:
+    """An error of the JSON API as `application/problem+json` (RFC 9457)."""
+    body = {"type": "about:blank", "title": error.name, "status": error.code}
+    detail = (getattr(error, "data", None) or {}).get("messages")
+    if detail:  # which query parameter was wrong, from the argument schema
+        body["errors"] = detail
+    response = current_app.response_class(
+        json.dumps(body), status=error.code, mimetype="application/problem+json"
+    )
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
 
@@ -108,6 +127,8 @@ def configure_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if _is_api_request():
+            return problem(error)
         messages = {
             404: _("We could not find that page."),
             405: _("That is not something this page can do."),
@@ -125,5 +146,7 @@ def configure_web(app: Flask) -> None:
         app.logger.error(
             "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
         )
+        if _is_api_request():
+            return problem(InternalServerError())
         message = _("Something went wrong on our side. Nothing was saved; please try again.")
         return render_template("error.html", status=500, message=message), 500

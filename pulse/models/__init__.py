@@ -5,6 +5,7 @@ person, a device, an address or a time, and their ids are random. `Participation
 *that* a person answered a round (see docs and DESIGN.md §3).
 """
 
+from pulse.models.api import ApiToken
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
 from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
 from pulse.models.notifications import NotificationLog
@@ -39,6 +40,7 @@ from pulse.models.rounds import (
 
 __all__ = [
     "Action",
+    "ApiToken",
     "ActionEvent",
     "Answer",
     "AuditEvent",
