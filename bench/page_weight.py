@@ -62,8 +62,8 @@ def main() -> int:
     from pulse.auth.tokens import issue_sign_in_token
     from pulse.demo import create_demo, demo_people
     from pulse.extensions import db
+    from pulse.invitations import open_round_for
     from pulse.models import Organisation
-    from pulse.survey.queries import open_round_for
     from pulse.timeutil import utcnow
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from pulse.config import ROOT
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -96,11 +96,13 @@ def configure_blueprints(app: Flask) -> None:
     from pulse.auth import bp as auth_bp
     from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
+    from pulse.home import bp as home_bp
     from pulse.pwa import bp as pwa_bp
     from pulse.results import bp as results_bp
     from pulse.survey import bp as survey_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(governance_bp)
     app.register_blueprint(about_bp)

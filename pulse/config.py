@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The checkout: templates/, static/, migrations/ and (by default) instance/ live here.
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":

@@ -5,10 +5,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from pulse.auth import bp
-from pulse.auth.forms import EmptyForm, LanguageForm
+from pulse.auth.forms import LanguageForm
 from pulse.auth.sessions import end_device_session, start_device_session
 from pulse.auth.tokens import find_usable_token, redeem_token
 from pulse.extensions import db, limiter
+from pulse.forms import EmptyForm
 
 
 @bp.get("/login/<token>")
@@ -37,7 +38,7 @@ def use_sign_in_link(token: str):
     # of the cleared session is cached on `g`; drop it so a new one is made for this session.)
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     generate_csrf()
-    return redirect(url_for("survey.home"))
+    return redirect(url_for("home.home"))
 
 
 @bp.get("/signed-out")

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.governance import bp
 from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
 from pulse.models import AuditEvent, PrivacyChange

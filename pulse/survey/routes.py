@@ -3,23 +3,12 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from pulse.figures import team_summary
-from pulse.governance.rules import sides_of
+from pulse.invitations import finished_round_of_organisation, invited_round
 from pulse.models import Round
-from pulse.results.actions import recent_actions_for_employee, status_names
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
-from pulse.survey.queries import (
-    dimension_names,
-    estimated_minutes,
-    finished_round_of_organisation,
-    invited_round,
-    next_round_for,
-    open_round_for,
-)
 from pulse.survey.service import (
     Outcome,
     Submission,
@@ -33,30 +22,6 @@ from pulse.web import render_page
 
 #: The answer page's one swappable region and the block that renders it.
 PULSE_FRAGMENT = {"pulse": "pulse"}
-
-
-@bp.get("/")
-def home():
-    """The open round (or when the next one comes), and the person's roles."""
-    if not current_user.is_authenticated:
-        return render_template("auth/signed_out.html")
-    now = utcnow()
-    round_ = open_round_for(current_user, now)
-    answered = round_ is not None and participation_of(round_, current_user) is not None
-    membership = current_user.membership
-    summary = team_summary(membership.unit, membership.unit_id) if membership else None
-    return render_template(
-        "survey/home.html",
-        summary=summary,
-        actions=recent_actions_for_employee(membership.unit, now) if membership else [],
-        status_names=status_names(),
-        governs=bool(sides_of(current_user)),
-        dimension_names=dimension_names(str(get_locale())),
-        round=round_,
-        answered=answered,
-        minutes=estimated_minutes(len(round_.questions)) if round_ else 0,
-        next_round=None if round_ else next_round_for(current_user, now),
-    )
 
 
 @bp.get("/privacy")
