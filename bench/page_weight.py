@@ -1,4 +1,4 @@
-"""How much the employee's answer page weighs on a first visit, compressed (DESIGN.md §6: ≤ 60 KB).
+"""How much the employee's answer page weighs on a first visit, compressed (the budget: ≤ 60 KB).
 
 Counts what a phone downloads to show the page: the HTML, every stylesheet and script it links,
 and the service worker with the outbox script it imports (installed on that first visit too).

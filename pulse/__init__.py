@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("PULSE_INSTANCE_PATH", str(ROOT / "instance")),
     )
     configure_settings(app, test_config)
+    configure_logging(app)
     configure_extensions(app)
     configure_web(app)
     configure_blueprints(app)
@@ -39,6 +40,14 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
         raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    """`pulse.*` at INFO to stderr; before Flask makes `app.logger`, so it adds no second
+    handler of its own."""
+    from pulse.logs import configure_logging as configure
+
+    configure(app.config["PULSE_LOG_LEVEL"])
 
 
 def configure_extensions(app: Flask) -> None:

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
 from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+from pulse.logs import where
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
 CONTENT_SECURITY_POLICY = (
@@ -108,9 +109,14 @@ def configure_web(app: Flask) -> None:
     def _unexpected_error(error: Exception):
         # A failed transaction must not break the error page itself (it reads the user).
         db.session.rollback()
-        # The type and where, never the message or form data: either could hold an answer.
+        # The type, the route and where in the code: never the message, the URL's query, form
+        # data or cookies, any of which could hold an answer.
         app.logger.error(
-            "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
+            "Unhandled %s on %s %s at %s",
+            type(error).__name__,
+            request.method,
+            request.url_rule,
+            where(error),
         )
         message = _("Something went wrong on our side. Nothing was saved; please try again.")
         return render_template("error.html", status=500, message=message), 500

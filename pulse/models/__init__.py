@@ -2,11 +2,18 @@
 
 Anonymity is enforced by the schema itself: `Answer` and `Comment` have no column that names a
 person, a device, an address or a time, and their ids are random. `Participation` records only
-*that* a person answered a round (see docs and DESIGN.md §3).
+*that* a person answered a round (docs/anonymity.md, "What is stored").
 """
 
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
-from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
+from pulse.models.followup import (
+    Action,
+    ActionEvent,
+    ActionOwner,
+    ActionStatus,
+    AuditEvent,
+    PushSubscription,
+)
 from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
@@ -21,7 +28,7 @@ from pulse.models.org import (
     SignInToken,
     Unit,
 )
-from pulse.models.release import PrivacyChange, ReleasedFigure
+from pulse.models.release import FigureKind, PrivacyChange, PrivacyChangeStatus, ReleasedFigure
 from pulse.models.rounds import (
     Answer,
     Audience,
@@ -40,6 +47,8 @@ from pulse.models.rounds import (
 __all__ = [
     "Action",
     "ActionEvent",
+    "ActionOwner",
+    "ActionStatus",
     "Answer",
     "AuditEvent",
     "Audience",
@@ -49,6 +58,7 @@ __all__ = [
     "CommitteeUnit",
     "DeviceSession",
     "Dimension",
+    "FigureKind",
     "DimensionText",
     "Membership",
     "NotificationLog",
@@ -57,6 +67,7 @@ __all__ = [
     "Person",
     "Plan",
     "PrivacyChange",
+    "PrivacyChangeStatus",
     "PlanDimension",
     "PlanUnit",
     "PushSubscription",
