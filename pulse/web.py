@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from pulse.extensions import db, htmx
 from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
 from pulse.logs import where
+from pulse.models import ActionOwner, ActionStatus
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
 CONTENT_SECURITY_POLICY = (
@@ -48,6 +49,8 @@ class IdConverter(IntegerConverter):
 
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    # The contracts templates compare against, spelled as the code spells them.
+    app.jinja_env.globals.update(ActionOwner=ActionOwner, ActionStatus=ActionStatus)
 
     @app.context_processor
     def _template_globals():
