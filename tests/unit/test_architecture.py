@@ -34,8 +34,11 @@ FEATURES = {
 }
 #: A feature's own entry points: nobody outside the feature imports them.
 PRIVATE = {"routes", "queries", "views"}
-#: Names `pulse/__init__.py` itself defines; its sub-packages (`from pulse import models`) are fine.
-FACTORY_NAMES = {"create_app", "ROOT"} | {"configure_" + s for s in ("settings", "extensions")}
+#: What `from pulse import x` may name without touching `pulse/__init__.py`: its modules and
+#: sub-packages (`from pulse import models`). Anything else (create_app, ROOT) is the factory's.
+SUBMODULES = {p.stem for p in PACKAGE.glob("*.py")} | {
+    p.parent.name for p in PACKAGE.glob("*/__init__.py")
+}
 #: Code that may build the app: the WSGI entry point and the harnesses around the product.
 MAY_BUILD_APP = ("wsgi.py", "tests/", "bench/")
 
@@ -119,7 +122,7 @@ def factory_violations(files: list[Path], source: str | None = None) -> list[str
         if relative.startswith(MAY_BUILD_APP):
             continue
         for imp in imports_of(path, source):
-            if imp.module == "pulse" and (set(imp.names) & (FACTORY_NAMES | {""})):
+            if imp.module == "pulse" and set(imp.names) - SUBMODULES:
                 problems.append(f"{relative}:{imp.line} imports from pulse/__init__.py")
     return problems
 
