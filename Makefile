@@ -36,10 +36,9 @@ run: install
 	@echo
 	PULSE_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# `make test`: test dependencies, Chromium for the browser tests, then the whole suite.
-# Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
-test: install-test chromium oidc-provider
-	$(BIN)/ruff check .
+# `make test`: test dependencies, Chromium for the browser tests, `make lint`, then the whole
+# suite. Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
+test: install-test chromium oidc-provider lint
 	$(BIN)/pybabel compile -d pulse/translations
 	$(BIN)/pytest
 
@@ -70,7 +69,8 @@ tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package
 		echo "Node.js is missing: the identity-provider tests will skip."; \
 	fi
 
-lint:
+# `make lint`: ruff's checks and its formatting (the same two the review runs).
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

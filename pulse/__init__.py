@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from pulse.config import ROOT
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("PULSE_INSTANCE_PATH", str(ROOT / "instance")),
     )
     configure_settings(app, test_config)
+    configure_logging(app)
     configure_extensions(app)
     configure_web(app)
     configure_blueprints(app)
@@ -39,6 +40,14 @@ def configure_settings(app: Flask, test_config: dict | None) -> None:
         raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    """`pulse.*` at INFO to stderr; before Flask makes `app.logger`, so it adds no second
+    handler of its own."""
+    from pulse.logs import configure_logging as configure
+
+    configure(app.config["PULSE_LOG_LEVEL"])
 
 
 def configure_extensions(app: Flask) -> None:
@@ -98,11 +107,13 @@ def configure_blueprints(app: Flask) -> None:
     from pulse.auth import bp as auth_bp
     from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
+    from pulse.home import bp as home_bp
     from pulse.pwa import bp as pwa_bp
     from pulse.results import bp as results_bp
     from pulse.survey import bp as survey_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(governance_bp)
     app.register_blueprint(about_bp)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The checkout: templates/, static/, migrations/ and (by default) instance/ live here.
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -41,6 +44,8 @@ def load_settings(instance_path: str) -> dict:
         # Links we print or e-mail must point at the public address, not at the request's host.
         "PULSE_BASE_URL": os.environ.get("PULSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PULSE_TIMEZONE": os.environ.get("PULSE_TIMEZONE", "Europe/Copenhagen"),
+        #: The level of the product's own log lines (`pulse.*`, to stderr): INFO shows the tick.
+        "PULSE_LOG_LEVEL": os.environ.get("PULSE_LOG_LEVEL", "INFO").upper(),
         "SIGNIN_LINK_DAYS": _int("SIGNIN_LINK_DAYS", 30),
         # A sign-in lasts on its device until the person signs out (about a year).
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * _int("SESSION_DAYS", 365),

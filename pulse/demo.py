@@ -1,8 +1,9 @@
 """A realistic demo municipality with 12 weeks of pulse history.
 
-Everything goes through the product's own code paths: rounds are opened by `open_round` (which
-freezes the teams) and every answer is stored by `survey.service.submit`, exactly like an
-employee's submission. Deterministic: the same seed gives the same municipality.
+Everything goes through the product's own code paths: each round asks what the plan's rotation
+(`scheduling/rotation.py`) gives it, rounds are opened by `open_round` (which freezes the
+teams) and every answer is stored by `survey.service.submit`, exactly like an employee's
+submission. Deterministic: the same seed gives the same municipality.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from pulse.models import (
     RoundState,
     Unit,
 )
-from pulse.scheduling.plans import schedule_of
-from pulse.scheduling.rotation import latest_opening
+from pulse.scheduling.plans import plan_dimensions, schedule_of
+from pulse.scheduling.rotation import dimensions_for_round, latest_opening
 from pulse.survey.service import Submission, submit
 from pulse.timeutil import utcnow
 
@@ -79,16 +80,6 @@ COMMENTS = (
     "Jeg savner at få at vide, hvad der sker med vores forslag.",
     "Godt at vi selv må tilrettelægge morgenmøderne.",
 )
-#: Employee dimensions rotated two at a time; WHO-5 every fourth week.
-ROTATION = [
-    ("vertical_trust", "autonomy"),
-    ("horizontal_trust", "documentation"),
-    ("justice", "feedback"),
-    ("core_task", "vertical_trust"),
-    ("autonomy", "horizontal_trust"),
-    ("documentation", "justice"),
-    ("feedback", "core_task"),
-]
 PAST_WEEKS = 12
 
 
@@ -167,7 +158,11 @@ def _history(organisation, root, plan, people_by_team, moods, rng, now) -> None:
         opens_at = this_monday - timedelta(weeks=week)
         closes_at = opens_at + timedelta(days=7)
         round_ = create_round(
-            organisation, _questions_for(PAST_WEEKS - week), opens_at, closes_at, plan_id=plan.id
+            organisation,
+            _questions_for(plan, PAST_WEEKS - week),
+            opens_at,
+            closes_at,
+            plan_id=plan.id,
         )
         open_round(round_, [root.id])
         db.session.commit()
@@ -209,13 +204,11 @@ def _submission(round_: Round, mood: TeamMood, weeks_in: int, rng: random.Random
     )
 
 
-def _questions_for(index: int) -> list[str]:
-    dimensions = ("wellbeing",) if index % 4 == 3 else ROTATION[index % len(ROTATION)]
-    ids: list[str] = []
-    for dimension_id in dimensions:
-        dimension = db.session.get(Dimension, dimension_id)
-        ids.extend(q.id for q in dimension.questions if q.active)
-    return ids
+def _questions_for(plan: Plan, index: int) -> list[str]:
+    """Round number `index` of the plan asks what the product's rotation gives it, so the tick
+    continues the same cycle where the demo's history ends."""
+    chosen = dimensions_for_round(plan_dimensions(plan), plan.questions_per_round, index)
+    return [question_id for dimension in chosen for question_id in dimension.question_ids]
 
 
 def _plan(organisation: Organisation, root: Unit) -> Plan:

@@ -15,6 +15,8 @@ from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
 from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+from pulse.logs import where
+from pulse.models import ActionOwner, ActionStatus
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
 CONTENT_SECURITY_POLICY = (
@@ -79,6 +81,8 @@ class IdConverter(IntegerConverter):
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     policy = content_security_policy(app)
+    # The contracts templates compare against, spelled as the code spells them.
+    app.jinja_env.globals.update(ActionOwner=ActionOwner, ActionStatus=ActionStatus)
 
     @app.context_processor
     def _template_globals():
@@ -142,9 +146,14 @@ def configure_web(app: Flask) -> None:
     def _unexpected_error(error: Exception):
         # A failed transaction must not break the error page itself (it reads the user).
         db.session.rollback()
-        # The type and where, never the message or form data: either could hold an answer.
+        # The type, the route and where in the code: never the message, the URL's query, form
+        # data or cookies, any of which could hold an answer.
         app.logger.error(
-            "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
+            "Unhandled %s on %s %s at %s",
+            type(error).__name__,
+            request.method,
+            request.url_rule,
+            where(error),
         )
         if _is_api_request():
             return problem(InternalServerError())

@@ -16,8 +16,8 @@ from wtforms.validators import InputRequired, Length
 
 from pulse.api import pages
 from pulse.api.tokens import issue_api_token, revoke_api_token, tokens_of
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.models import ApiToken, Role, Unit
 
 

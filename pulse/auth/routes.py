@@ -5,10 +5,11 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from pulse.auth import bp, idp
-from pulse.auth.forms import EmptyForm, LanguageForm
+from pulse.auth.forms import LanguageForm
 from pulse.auth.sessions import end_device_session, start_device_session
 from pulse.auth.tokens import find_usable_token, redeem_token
 from pulse.extensions import db, limiter
+from pulse.forms import EmptyForm
 
 
 @bp.get("/login/<token>")
@@ -50,7 +51,7 @@ def idp_callback():
         return refusal
     _begin_session(person)
     idp.remember_id_token(id_token)
-    return redirect(url_for("survey.home"))
+    return redirect(url_for("home.home"))
 
 
 @bp.post("/login/<token>")
@@ -67,7 +68,7 @@ def use_sign_in_link(token: str):
     if person is None:
         return render_template("auth/sign_in.html", token=token, usable=False, form=form), 400
     _begin_session(person)
-    return redirect(url_for("survey.home"))
+    return redirect(url_for("home.home"))
 
 
 def _begin_session(person) -> None:

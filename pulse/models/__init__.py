@@ -2,12 +2,19 @@
 
 Anonymity is enforced by the schema itself: `Answer` and `Comment` have no column that names a
 person, a device, an address or a time, and their ids are random. `Participation` records only
-*that* a person answered a round (see docs and DESIGN.md §3).
+*that* a person answered a round (docs/anonymity.md, "What is stored").
 """
 
 from pulse.models.api import ApiToken
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
-from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
+from pulse.models.followup import (
+    Action,
+    ActionEvent,
+    ActionOwner,
+    ActionStatus,
+    AuditEvent,
+    PushSubscription,
+)
 from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
@@ -22,7 +29,7 @@ from pulse.models.org import (
     SignInToken,
     Unit,
 )
-from pulse.models.release import PrivacyChange, ReleasedFigure
+from pulse.models.release import FigureKind, PrivacyChange, PrivacyChangeStatus, ReleasedFigure
 from pulse.models.rounds import (
     Answer,
     Audience,
@@ -42,6 +49,8 @@ __all__ = [
     "Action",
     "ApiToken",
     "ActionEvent",
+    "ActionOwner",
+    "ActionStatus",
     "Answer",
     "AuditEvent",
     "Audience",
@@ -51,6 +60,7 @@ __all__ = [
     "CommitteeUnit",
     "DeviceSession",
     "Dimension",
+    "FigureKind",
     "DimensionText",
     "Membership",
     "NotificationLog",
@@ -59,6 +69,7 @@ __all__ = [
     "Person",
     "Plan",
     "PrivacyChange",
+    "PrivacyChangeStatus",
     "PlanDimension",
     "PlanUnit",
     "PushSubscription",

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 pytestmark = pytest.mark.e2e
 
 COMMENT = "Vi mangler tid til at tale sammen - e2e-test"
-#: Main's interactive elements, which must each be at least 44 x 44 CSS px (DESIGN.md §6).
+#: Main's interactive elements, which must each be at least 44 x 44 CSS px.
 TAP_TARGETS = "main label.choice, main button, main a"
 
 
@@ -241,11 +241,11 @@ def test_double_submit_is_stored_once(live_server, phone, screenshot):
     other = _with_field(body, "submission_key", "another-key-0123456789abcdef")
     refused = page.evaluate(resend, {"url": url, "body": other})
     assert refused["status"] == 409, refused
-    assert 'data-state="already-answered"' in refused["html"]
+    assert 'data-state="already_answered"' in refused["html"]
     assert counts(server, round_id, person_id) == after_first
 
     page.reload()
-    page.locator("#pulse [data-state=already-answered]").wait_for()
+    page.locator("#pulse [data-state=already_answered]").wait_for()
     assert page.locator("form[hx-post]").count() == 0
     screenshot(page, "06-already-answered.png")
 

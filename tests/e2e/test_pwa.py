@@ -31,7 +31,7 @@ NOTIFICATIONS = """async () => {
 
 
 def serious_violations(page) -> list[str]:
-    """What axe-core finds serious or critical on the page (DESIGN.md §6)."""
+    """What axe-core finds serious or critical on the page."""
     from axe_playwright_python.sync_playwright import Axe
 
     return [

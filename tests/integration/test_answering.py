@@ -186,7 +186,7 @@ def test_a_second_different_submission_is_refused(app, client, world, alice, dat
     response = submit(client, world.round_id, {"vt_trusted": "1"}, comment="Igen")
 
     assert response.status_code == 409
-    assert state_of(response) == "already-answered"
+    assert state_of(response) == "already_answered"
     assert stored(database) == (1, 4, 0)
     assert translated(app, "You have already answered this round") in page_text(response)
 
@@ -197,7 +197,7 @@ def test_answer_page_after_answering_says_so(app, client, world, alice):
     response = client.get(f"/pulse/{world.round_id}")
 
     assert response.status_code == 200
-    assert state_of(response) == "already-answered"
+    assert state_of(response) == "already_answered"
     assert not elements(response.get_data(as_text=True), "form")
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from pulse.cli import ROLE_TITLES
 from pulse.extensions import db
+from pulse.invitations import open_round_for
 from pulse.models import (
     Answer,
     Committee,
@@ -30,7 +31,6 @@ from pulse.models import (
     RoundTeam,
     Unit,
 )
-from pulse.survey.queries import open_round_for
 from tests.conftest import dispose_engines, make_app
 from tests.helpers import csrf_token, elements
 

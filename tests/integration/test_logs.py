@@ -1,4 +1,5 @@
-"""Logs never record who submitted what (DESIGN.md §3.1), not even when something fails."""
+"""Logs never record who submitted what, not even when something fails (docs/anonymity.md,
+"What is stored")."""
 
 from __future__ import annotations
 

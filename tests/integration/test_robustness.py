@@ -1,4 +1,4 @@
-"""No request returns a 500, whatever it carries (DESIGN.md §6): random input via Hypothesis."""
+"""No request returns a 500, whatever it carries: random input via Hypothesis."""
 
 from __future__ import annotations
 

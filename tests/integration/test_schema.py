@@ -92,7 +92,8 @@ def test_migrations_run_without_warnings(fresh_app):
             flask_migrate.upgrade()
 
 
-# -- Anonymity by schema (DESIGN.md §3.1), checked on the real, migrated database --------------
+# -- Anonymity by schema, checked on the real, migrated database ------------------------------
+# (docs/anonymity.md, "What is stored")
 
 
 def reflected(app, table: str) -> tuple[list[dict], list[dict], dict]:
