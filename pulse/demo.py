@@ -328,7 +328,12 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
     )
     chosen = {person.id for _role_name, person in people}
     # A MED member who is not also a leader: an employee representative, as on a real committee.
-    leaders = {r.person_id for r in db.session.scalars(select(RoleAssignment).where(RoleAssignment.role == Role.LEADER))}
+    leaders = {
+        r.person_id
+        for r in db.session.scalars(
+            select(RoleAssignment).where(RoleAssignment.role == Role.LEADER)
+        )
+    }
     med_member = (
         next((p for p in committee.members if p.id not in chosen | leaders), None)
         if committee

@@ -259,7 +259,9 @@ def summarise(
         when = quarter_of.get(figure.round_id)
         if when is not None:
             grouped[(when, figure.kind, figure.ref, figure.unit_id)].append(figure)
-    asked = [d for d in dimension_ids if any(k[1:3] == ("dimension", d) for k in grouped)]
+    present = {k[2] for k in grouped if k[1] == "dimension"}
+    # In the bank's order; a theme the bank no longer lists goes last, never lost.
+    asked = [d for d in dimension_ids if d in present] + sorted(present - set(dimension_ids))
 
     def summary_of(unit: AreaUnit, unit_ids: Sequence[int]) -> UnitSummary:
         def pick(when: Quarter, kind: str, ref: str) -> list[SeenFigure]:
