@@ -1,12 +1,11 @@
 """The summary's charts as plain data, drawn twice from the same numbers: by plotly.js on the
-page (`plotly_spec`) and as vector graphics in the PDF (pulse/med/pdf.py)."""
+page (`plotly_spec`, a plotly figure as JSON) and as vector graphics in the PDF
+(pulse/med/pdf.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from pulse.med.summary import Summary
@@ -86,34 +85,47 @@ def summary_charts(summary: Summary, names: dict[str, str], quarter_names: tuple
 
 
 def plotly_spec(chart: ChartData, format_number) -> dict:
-    """Horizontal grouped bars, categories top to bottom in the tables' order."""
-    figure = go.Figure()
-    for series in chart.series:
-        figure.add_trace(
-            go.Bar(
-                orientation="h",
-                y=list(chart.categories),
-                x=list(series.values),
-                name=series.name,
-                marker={"color": series.colour},
-                text=[
-                    format_number(v) + chart.suffix if v is not None else "" for v in series.values
-                ],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate="%{y}: %{text}<extra>" + series.name + "</extra>",
-            )
-        )
+    """Horizontal grouped bars, categories top to bottom in the tables' order.
+
+    A plain plotly figure dict (what `go.Figure.to_json` gives) written directly: building
+    `go.Figure` objects validates every property and costs more than the whole summary.
+    """
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": [_wrapped(c) for c in chart.categories],
+            "x": list(series.values),
+            "name": series.name,
+            "marker": {"color": series.colour},
+            "text": [
+                format_number(v) + chart.suffix if v is not None else "" for v in series.values
+            ],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{y}: %{text}<extra>" + series.name + "</extra>",
+        }
+        for series in chart.series
+    ]
     bars = len(chart.categories) * len(chart.series)
-    figure.update_layout(
-        barmode="group",
-        height=max(220, 60 + 18 * bars + 10 * len(chart.categories)),
-        margin={"l": 8, "r": 40, "t": 8, "b": 30},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
-        font={"family": "system-ui, sans-serif", "size": 13},
-        xaxis={"range": [0, 105], "fixedrange": True, "ticksuffix": chart.suffix},
-        yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
-    )
-    return json.loads(figure.to_json())
+    layout = {
+        "barmode": "group",
+        "height": max(220, 60 + 18 * bars + 10 * len(chart.categories)),
+        "margin": {"l": 8, "r": 40, "t": 8, "b": 30},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.12, "traceorder": "normal"},
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "xaxis": {"range": [0, 105], "fixedrange": True, "ticksuffix": chart.suffix},
+        "yaxis": {"autorange": "reversed", "fixedrange": True, "automargin": True},
+    }
+    return {"data": data, "layout": layout}
+
+
+def _wrapped(label: str, width: int = 16) -> str:
+    """A long label on two lines, so the bars keep their room on a phone."""
+    if len(label) <= width or " " not in label:
+        return label
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else label.find(" ")
+    return label[:cut] + "<br>" + label[cut + 1 :]

@@ -161,22 +161,27 @@ def _seen_figures(
     area = _area_cte(committee.id)
     viewer_inside = viewer_unit_id is not None and any(u.id == viewer_unit_id for u in units)
     kinds = ["participation", "dimension", *(["question"] if viewer_inside else [])]
-    rows = db.session.execute(
-        select(
-            ReleasedFigure.round_id,
-            ReleasedFigure.unit_id,
-            ReleasedFigure.kind,
-            ReleasedFigure.ref,
-            ReleasedFigure.suppressed,
-            ReleasedFigure.respondents,
-            ReleasedFigure.invited,
-            ReleasedFigure.mean,
-        ).where(
-            ReleasedFigure.round_id.in_([r.id for r in rounds]),
-            ReleasedFigure.unit_id.in_(select(area.c.id)),
-            ReleasedFigure.kind.in_(kinds),
+    # Core, not ORM rows: a large area has tens of thousands of figures to read.
+    rows = (
+        db.session.connection()
+        .execute(
+            select(
+                ReleasedFigure.round_id,
+                ReleasedFigure.unit_id,
+                ReleasedFigure.kind,
+                ReleasedFigure.ref,
+                ReleasedFigure.suppressed,
+                ReleasedFigure.respondents,
+                ReleasedFigure.invited,
+                ReleasedFigure.mean,
+            ).where(
+                ReleasedFigure.round_id.in_([r.id for r in rounds]),
+                ReleasedFigure.unit_id.in_(select(area.c.id)),
+                ReleasedFigure.kind.in_(kinds),
+            )
         )
-    ).all()
+        .all()
+    )
     hidden = (
         _hidden_for_member(committee, units, rounds, rows, viewer_unit_id)
         if viewer_inside
@@ -214,8 +219,8 @@ def _hidden_for_member(committee, units, rounds, rows, viewer_unit_id: int) -> s
         questions_of[(round_id, dimension_id)].append(question_id)
     families: dict[tuple[int, str, str], dict[int, int | None]] = defaultdict(dict)
     for round_id, unit_id, kind, ref, suppressed, respondents, _inv, _mean in rows:
-        if kind != "dimension":
-            families[(round_id, kind, ref)][unit_id] = None if suppressed else respondents
+        # Dimensions too, by their own counts: the rule only ever hides more.
+        families[(round_id, kind, ref)][unit_id] = None if suppressed else respondents
     hidden: set[tuple] = set()
     for (round_id, kind, ref), totals in families.items():
         k = k_of.get(round_id) or organisation.min_group_size

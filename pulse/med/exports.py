@@ -82,7 +82,8 @@ def xlsx_bytes(context: dict) -> bytes:
     summary: Summary = context["summary"]
     names = context["names"]
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    # constant_memory: rows go to disk as they are written, in order (a large area is big).
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True})
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     decimal = book.add_format({"num_format": "0.0"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -92,22 +93,32 @@ def xlsx_bytes(context: dict) -> bytes:
         worksheet.write_row(0, 0, columns, bold)
         worksheet.freeze_panes(1, 0)
         count = 0
+        write_string, write_number = worksheet.write_string, worksheet.write_number
         for r, row in enumerate(rows, start=1):
             count += 1
             for c, cell in enumerate(row):
+                # Typed writes: a large area has a few hundred thousand cells.
                 if cell is None:
                     continue
-                if isinstance(cell, float):
-                    worksheet.write_number(r, c, cell, decimal)
+                if isinstance(cell, str):
+                    write_string(r, c, cell)
+                elif isinstance(cell, float):
+                    write_number(r, c, cell, decimal)
                 else:
-                    worksheet.write(r, c, cell)
+                    write_number(r, c, cell)
         for c in range(len(columns)):
             worksheet.set_column(c, c, (widths or {}).get(c, 16))
         if count:
             worksheet.autofilter(0, 0, count, len(columns) - 1)
 
     sheet(_("About"), [_("Summary"), ""], _about_rows(context), {0: 28, 1: 100})
-    sheet(_("Index per theme"), index_columns(), index_rows(summary, names), {2: 30, 6: 30})
+    # The response rate has its own sheet: here only the index columns (the first twelve).
+    sheet(
+        _("Index per theme"),
+        index_columns()[:12],
+        (row[:12] for row in index_rows(summary, names)),
+        {2: 30, 6: 30},
+    )
     sheet(
         _("Response rate"),
         [

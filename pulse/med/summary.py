@@ -87,7 +87,7 @@ class RoundInfo:
     quarter: Quarter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeenFigure:
     """A released figure as this viewer may see it; `shown` False carries no number."""
 
@@ -134,9 +134,9 @@ class UnitSummary:
     def change(self, dimension_id: str) -> float | None:
         return _change(self.index.get(dimension_id), self.index_before.get(dimension_id))
 
-    @property
-    def hidden_rounds(self) -> int:
-        return self.rate.hidden
+    #: This quarter's rounds with any figure of the unit, and those where one was hidden.
+    rounds_with_figures: int = 0
+    rounds_with_hidden: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ class Summary:
 
     @property
     def with_hidden_figures(self) -> list[UnitSummary]:
-        return [u for u in self.units if u.rate.hidden or any(v.hidden for v in u.index.values())]
+        return [u for u in self.units if u.rounds_with_hidden]
 
 
 def _change(now: QuarterValue | None, before: QuarterValue | None) -> float | None:
@@ -253,30 +253,44 @@ def summarise(
     """The quarter and the one before it, for the area (the committee's units together) and
     every unit in it."""
     previous = quarter.previous()
-    quarter_of = {r.id: r.quarter for r in rounds}
-    grouped: dict[tuple[Quarter, str, str, int], list[SeenFigure]] = defaultdict(list)
+    # 0: this quarter, 1: the one before. Plain ints as keys: a large area has many figures.
+    period_of = {
+        r.id: 0 if r.quarter == quarter else 1 for r in rounds if r.quarter in (quarter, previous)
+    }
+    grouped: dict[tuple[int, str, str, int], list[SeenFigure]] = defaultdict(list)
     for figure in figures:
-        when = quarter_of.get(figure.round_id)
+        when = period_of.get(figure.round_id)
         if when is not None:
             grouped[(when, figure.kind, figure.ref, figure.unit_id)].append(figure)
     present = {k[2] for k in grouped if k[1] == "dimension"}
     # In the bank's order; a theme the bank no longer lists goes last, never lost.
     asked = [d for d in dimension_ids if d in present] + sorted(present - set(dimension_ids))
+    empty: list[SeenFigure] = []
+    seen_in: dict[int, set[int]] = defaultdict(set)
+    hidden_in: dict[int, set[int]] = defaultdict(set)
+    for (when, _kind, _ref, unit_id), found in grouped.items():
+        if when == 0:
+            for figure in found:
+                seen_in[unit_id].add(figure.round_id)
+                if not figure.shown:
+                    hidden_in[unit_id].add(figure.round_id)
 
     def summary_of(unit: AreaUnit, unit_ids: Sequence[int]) -> UnitSummary:
-        def pick(when: Quarter, kind: str, ref: str) -> list[SeenFigure]:
-            return [f for uid in unit_ids for f in grouped.get((when, kind, ref, uid), [])]
+        def pick(when: int, kind: str, ref: str) -> list[SeenFigure]:
+            if len(unit_ids) == 1:
+                return grouped.get((when, kind, ref, unit_ids[0]), empty)
+            return [f for uid in unit_ids for f in grouped.get((when, kind, ref, uid), empty)]
 
         result = UnitSummary(
             unit=unit,
-            rate=quarter_rate(pick(quarter, "participation", "")),
-            rate_before=quarter_rate(pick(previous, "participation", "")),
+            rate=quarter_rate(pick(0, "participation", "")),
+            rate_before=quarter_rate(pick(1, "participation", "")),
+            rounds_with_figures=len(set().union(*(seen_in[u] for u in unit_ids))),
+            rounds_with_hidden=len(set().union(*(hidden_in[u] for u in unit_ids))),
         )
         for dimension_id in asked:
-            result.index[dimension_id] = quarter_index(pick(quarter, "dimension", dimension_id))
-            result.index_before[dimension_id] = quarter_index(
-                pick(previous, "dimension", dimension_id)
-            )
+            result.index[dimension_id] = quarter_index(pick(0, "dimension", dimension_id))
+            result.index_before[dimension_id] = quarter_index(pick(1, "dimension", dimension_id))
         return result
 
     ordered = tree_order(units)

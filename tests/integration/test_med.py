@@ -319,3 +319,139 @@ def test_the_summary_costs_the_same_with_a_larger_organisation(app, client, scen
         db.session.commit()
     assert queries() == before
     assert before <= 25
+
+
+def test_a_summary_of_3000_units_renders_in_under_5_seconds(app, client):
+    """10 areas x 30 workplaces x 9 teams, six released rounds over two quarters."""
+    import time
+
+    from sqlalchemy import insert
+
+    from pulse.models import Unit
+
+    with app.app_context():
+        load_questions()
+        organisation = make_organisation("Storkommune")
+        root = make_unit(organisation, "Storkommune", kind="organisation")
+        member = make_person(organisation, name="Mads Medlem")
+        committee = make_committee(organisation, [root], [member], "Hoved-MED Storkommune")
+        ids, parents = [root.id], [root.id]
+        for level, fan_out in (("area", 10), ("workplace", 30), ("team", 9)):
+            rows = [
+                {
+                    "organisation_id": organisation.id,
+                    "parent_id": p,
+                    "name": f"{level} {p}-{i}",
+                    "kind": level,
+                }
+                for p in parents
+                for i in range(fan_out)
+            ]
+            db.session.execute(insert(Unit), rows)
+            parents = list(
+                db.session.scalars(
+                    db.select(Unit.id).where(
+                        Unit.organisation_id == organisation.id, Unit.kind == level
+                    )
+                )
+            )
+            ids += parents
+        assert len(ids) >= 3000, len(ids)
+        figures = []
+        for number, month in enumerate((7, 8, 9, 10, 11, 12)):
+            round_ = Round(
+                organisation_id=organisation.id,
+                state=RoundState.RELEASED,
+                opens_at=datetime(2026, month, 3),
+                closes_at=datetime(2026, month, 10),
+                min_group_size=5,
+            )
+            db.session.add(round_)
+            db.session.flush()
+            for position, unit_id in enumerate(ids):
+                hidden = (position + number) % 7 == 0
+                base = {
+                    "round_id": round_.id,
+                    "unit_id": unit_id,
+                    "reason": "too_few" if hidden else None,
+                }
+                numbers = {} if hidden else {"invited": 12, "respondents": 9}
+                figures.append(
+                    {
+                        **base,
+                        "kind": "participation",
+                        "ref": "",
+                        "suppressed": hidden,
+                        **numbers,
+                        "mean": None,
+                    }
+                )
+                for dimension_id in DIMENSIONS:
+                    value = (
+                        {}
+                        if hidden
+                        else {"respondents": 9, "mean": 40.0 + (position * 7 + number) % 50}
+                    )
+                    figures.append(
+                        {
+                            **base,
+                            "kind": "dimension",
+                            "ref": dimension_id,
+                            "suppressed": hidden,
+                            "invited": None,
+                            **value,
+                        }
+                    )
+        for start in range(0, len(figures), 5000):
+            db.session.execute(insert(ReleasedFigure), figures[start : start + 5000])
+        db.session.commit()
+        committee_id, member_id = committee.id, member.id
+    sign_in(client, member_id)
+    for suffix in ("", ".pdf", ".xlsx", ".csv"):
+        started = time.perf_counter()
+        response = client.get(f"/med/{committee_id}/2026-Q4{suffix}")
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200
+        # The page and the PDF within 5 s; the files hold ~15,000 rows and get twice that.
+        assert elapsed < (5 if suffix in ("", ".pdf") else 10), (suffix, elapsed)
+        print(suffix or "page", f"{elapsed:.2f} s")
+
+
+def test_a_member_of_a_small_group_sees_it_under_k_plus_one(app, client, scene):
+    """A committee member who works in team B knows their own answer: B's figure of 5 people
+    is hidden from them (5 < k + 1), as on the team page; others still see it."""
+    from sqlalchemy import select, update
+
+    from pulse.models import Committee, Person, Unit
+
+    with app.app_context():
+        last = db.session.scalar(select(Round.id).order_by(Round.closes_at.desc()).limit(1))
+        db.session.execute(
+            update(ReleasedFigure)
+            .where(ReleasedFigure.round_id == last, ReleasedFigure.unit_id == scene.units["b"])
+            .values(respondents=5)
+        )
+        committee = db.session.get(Committee, scene.committee_id)
+        b = db.session.get(Unit, scene.units["b"])
+        insider = make_person(
+            db.session.get(Person, scene.member_id).organisation, b, name="Ib Inde"
+        )
+        committee.members.append(insider)
+        db.session.commit()
+        insider_id = insider.id
+    url = SUMMARY.format(id=scene.committee_id) + ".csv"
+
+    def b_vertical_trust_q4(person_id: int) -> str:
+        sign_in(client, person_id)
+        rows = list(
+            csv.reader(io.StringIO(client.get(url).get_data(as_text=True).lstrip("\ufeff")))
+        )
+        return next(
+            r[7]
+            for r in rows[1:]
+            if r[0] == "2026-Q4" and r[1] == str(scene.units["b"]) and r[5] == "vertical_trust"
+        )
+
+    assert b_vertical_trust_q4(scene.member_id) == "52.0"
+    client.delete_cookie("pulse_session")
+    assert b_vertical_trust_q4(insider_id) == ""
