@@ -123,6 +123,7 @@ def render_summary_pdf(context: dict) -> bytes:
     ]
     for chart in context["charts"]:
         story.append(KeepTogether([p(chart.title, "h1"), chart_drawing(chart, fmt, regular)]))
+    story.append(PageBreak())  # the tables start on a page of their own
     story.append(p(_("Index per theme"), "h1"))
     story.append(
         p(
@@ -187,6 +188,32 @@ def render_summary_pdf(context: dict) -> bytes:
             )
     else:
         story.append(p(_("No unit meets the rule this quarter.")))
+    story.append(p(_("Where figures are missing"), "h1"))
+    missing = summary.with_hidden_figures
+    if missing:
+        story.append(
+            p(
+                _(
+                    "In these units too few answered in some rounds, so the release hid their "
+                    "figures. Hidden figures are left out of the quarter's figures above."
+                )
+            )
+        )
+        rows = [[_("Unit"), _("Rounds hidden")]]
+        rows += [
+            [
+                Paragraph(escape(u.unit.name), styles["cell"]),
+                _(
+                    "figures hidden in %(hidden)d of %(rounds)d rounds",
+                    hidden=u.rounds_with_hidden,
+                    rounds=u.rounds_with_figures,
+                ),
+            ]
+            for u in missing[:MAX_ATTENTION]
+        ]
+        story.append(_table(rows, [80 * mm, WIDTH - 80 * mm], bold, numbers=False))
+    else:
+        story.append(p(_("No figure in the area was hidden this quarter.")))
     story.append(p(_("Actions in the quarter"), "h1"))
     if summary.actions:
         rows = [[_("Unit"), _("Opened"), _("Closed"), _("Overdue")]]
@@ -238,7 +265,7 @@ def _index_table(summary, dims, names, fmt, signed, styles, bold) -> Table:
             else:
                 cells.append(f"{fmt(value.value)} ({signed(u.change(d))})")
         rows.append(cells)
-    first = 62 * mm
+    first = 50 * mm
     return _table(rows, [first] + [(WIDTH - first) / 4] * len(dims), bold)
 
 
