@@ -455,3 +455,40 @@ def test_a_member_of_a_small_group_sees_it_under_k_plus_one(app, client, scene):
     assert b_vertical_trust_q4(scene.member_id) == "52.0"
     client.delete_cookie("pulse_session")
     assert b_vertical_trust_q4(insider_id) == ""
+
+
+def test_actions_opened_closed_and_overdue_in_the_quarter_per_unit(app, client, scene):
+    from pulse.models import Action, ActionEvent
+
+    with app.app_context():
+        overdue = Action(
+            unit_id=scene.units["a"],
+            title="Fælles pause",
+            owner="team",
+            status="open",
+            follow_up_on=datetime(2026, 11, 1).date(),
+        )
+        closed = Action(
+            unit_id=scene.units["b"], title="Ny vagtplan", owner="leader", status="done"
+        )
+        elsewhere = Action(
+            unit_id=scene.units["root"], title="Uden for området", owner="tr", status="open"
+        )
+        db.session.add_all([overdue, closed, elsewhere])
+        db.session.flush()
+        db.session.add_all(
+            [
+                ActionEvent(action_id=overdue.id, at=datetime(2026, 10, 6, 9), status="open"),
+                ActionEvent(action_id=closed.id, at=datetime(2026, 9, 2, 9), status="open"),
+                ActionEvent(action_id=closed.id, at=datetime(2026, 11, 3, 9), status="done"),
+                ActionEvent(action_id=elsewhere.id, at=datetime(2026, 10, 6, 9), status="open"),
+            ]
+        )
+        db.session.commit()
+    sign_in(client, scene.member_id)
+    html = client.get(SUMMARY.format(id=scene.committee_id)).get_data(as_text=True)
+    section = html.split('id="actions-heading"')[1]
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th>((?:<td>\d+</td>){3})', section))
+    assert rows["Hjemmeplejen Syd"] == "<td>1</td><td>0</td><td>1</td>"
+    assert rows["Plejehjemmet Lyngen"] == "<td>0</td><td>1</td><td>0</td>"
+    assert "Testkommune" not in rows  # the root is outside the committee's area
