@@ -57,6 +57,18 @@ def committee_for(person: Person, committee_id: int) -> Committee | None:
     return committee if member is not None or is_admin else None
 
 
+def is_member(person: Person, committee: Committee) -> bool:
+    return (
+        db.session.scalar(
+            select(CommitteeMember.person_id).where(
+                CommitteeMember.committee_id == committee.id,
+                CommitteeMember.person_id == person.id,
+            )
+        )
+        is not None
+    )
+
+
 def _area_cte(committee_id: int):
     """The committee's units and everything below them, with the depth below a committee unit."""
     top = (

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, render_template
+from flask import Response, abort, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pulse.extensions import db
 from pulse.med import bp
 from pulse.med.charts import plotly_spec, summary_charts
-from pulse.med.data import area_units, committee_for, load_summary, quarters
+from pulse.med.data import area_units, committee_for, is_member, load_summary, quarters
+from pulse.med.discussions import DiscussedForm, discussion_of, discussions_over, mark_discussed
 from pulse.med.exports import csv_bytes, xlsx_bytes
 from pulse.med.pdf import render_summary_pdf
-from pulse.med.summary import Quarter, Summary
+from pulse.med.summary import Quarter, Summary, local_day
 from pulse.med.texts import (
     attention_reasons,
     attention_rule,
     how_anonymous,
+    long_date,
     period,
     quarter_name,
     signed,
@@ -80,6 +83,7 @@ def _context(committee: Committee, quarter: Quarter) -> dict:
         "signed": signed,
         "attention_rule": attention_rule(),
         "attention_reasons": attention_reasons,
+        "long_date": long_date,
         "how_anonymous": how_anonymous(organisation.min_group_size),
     }
 
@@ -114,11 +118,40 @@ def summary_page(committee_id: int, year: int, number: int):
     """The quarterly summary of the committee's area."""
     committee = _committee_or_404(committee_id)
     quarter = _quarter_or_404(year, number)
+    return _render_summary(committee, quarter, DiscussedForm(formdata=None))
+
+
+def _render_summary(committee: Committee, quarter: Quarter, form: DiscussedForm, status=200):
     context = _context(committee, quarter)
     context["chart_specs"] = {
         chart.key: (chart, plotly_spec(chart, format_number)) for chart in context["charts"]
     }
-    return render_template("med/summary.html", **context)
+    context["discussion"] = discussion_of(committee, quarter)
+    context["may_mark"] = is_member(current_user, committee)
+    context["form"] = form
+    return render_template("med/summary.html", **context), status
+
+
+@bp.post(QUARTER + "/discussed")
+@login_required
+def mark_summary_discussed(committee_id: int, year: int, number: int):
+    """A member records the day the committee discussed the summary."""
+    committee = _committee_or_404(committee_id)
+    quarter = _quarter_or_404(year, number)
+    if not is_member(current_user, committee):
+        abort(404)
+    form = DiscussedForm()
+    valid = form.validate_on_submit()
+    if valid and form.discussed_on.data > local_day(utcnow(), _zone()):
+        form.discussed_on.errors = [_("The date can't be in the future.")]
+        valid = False
+    if not valid:
+        return _render_summary(committee, quarter, form, status=422)
+    mark_discussed(committee, quarter, form.discussed_on.data, current_user, utcnow())
+    db.session.commit()
+    return redirect(
+        url_for("med.summary_page", committee_id=committee.id, year=year, number=number)
+    )
 
 
 @bp.get(QUARTER + ".pdf")
@@ -147,3 +180,15 @@ def summary_xlsx(committee_id: int, year: int, number: int):
     body = xlsx_bytes(_context(committee, quarter))
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(body, mimetype, committee, quarter, "xlsx")
+
+
+@bp.app_context_processor
+def _med_on_other_pages():
+    """For templates/med/_discussed.html, which the TRIO page includes: its data comes from
+    here, so that page's view needs no change."""
+    return {"med_discussions_for": discussions_over}
+
+
+@bp.app_template_filter("long_day")
+def _long_day(value) -> str:
+    return long_date(value)

@@ -19,6 +19,10 @@ def signed(value: float | None) -> str:
     return ("+" if value > 0 else "") + format_decimal(value, "#,##0.0")
 
 
+def long_date(day) -> str:
+    return format_date(day, "long")
+
+
 def quarter_name(quarter: Quarter) -> str:
     return _("Q%(number)d %(year)d", number=quarter.number, year=quarter.year)
 

@@ -7,6 +7,7 @@ person, a device, an address or a time, and their ids are random. `Participation
 
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
 from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
+from pulse.models.med import CommitteeDiscussion
 from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
@@ -45,6 +46,7 @@ __all__ = [
     "Audience",
     "Comment",
     "Committee",
+    "CommitteeDiscussion",
     "CommitteeMember",
     "CommitteeUnit",
     "DeviceSession",

@@ -492,3 +492,45 @@ def test_actions_opened_closed_and_overdue_in_the_quarter_per_unit(app, client, 
     assert rows["Hjemmeplejen Syd"] == "<td>1</td><td>0</td><td>1</td>"
     assert rows["Plejehjemmet Lyngen"] == "<td>0</td><td>1</td><td>0</td>"
     assert "Testkommune" not in rows  # the root is outside the committee's area
+
+
+def test_a_member_marks_the_summary_discussed_and_the_trio_page_shows_it(app, client, scene):
+    from pulse.models import CommitteeDiscussion
+    from tests.helpers import csrf_token
+
+    summary = SUMMARY.format(id=scene.committee_id)
+    sign_in(client, scene.member_id)
+    token = csrf_token(client, summary)
+    for bad in ("", "31-12-2026", "2999-01-01"):
+        response = client.post(
+            summary + "/discussed", data={"csrf_token": token, "discussed_on": bad}
+        )
+        assert response.status_code == 422
+        assert 'class="error"' in response.get_data(as_text=True)
+    assert discussion_count(app, CommitteeDiscussion) == 0
+    response = client.post(
+        summary + "/discussed", data={"csrf_token": token, "discussed_on": "2026-11-12"}
+    )
+    assert response.status_code == 302
+    assert "Drøftet i MED den 12. november 2026" in page_text(client.get(summary))
+
+    client.delete_cookie("pulse_session")
+    sign_in(client, scene.trio_id)  # the area's leader: its TRIO page says so
+    text = page_text(client.get(f"/team/{scene.units['a']}"))
+    assert "Område-MED Ældre drøftede oversigten for 4. kvartal 2026 den 12. november 2026" in text
+
+    client.delete_cookie("pulse_session")
+    sign_in(client, scene.admin_id)  # may read, but marking is for members
+    token = csrf_token(client, summary)
+    response = client.post(
+        summary + "/discussed", data={"csrf_token": token, "discussed_on": "2026-11-13"}
+    )
+    assert response.status_code == 404
+    assert discussion_count(app, CommitteeDiscussion) == 1
+
+
+def discussion_count(app, model) -> int:
+    from sqlalchemy import func, select
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
