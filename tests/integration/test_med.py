@@ -534,3 +534,18 @@ def discussion_count(app, model) -> int:
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.parametrize(
+    ("locale", "page", "value"), [("nb", "Side 1 av", "57,7"), ("en", "Page 1 of", "57.7")]
+)
+def test_the_pdf_speaks_the_readers_language(app, client, scene, locale, page, value):
+    from pulse.models import Person
+
+    with app.app_context():
+        db.session.get(Person, scene.member_id).locale = locale
+        db.session.commit()
+    sign_in(client, scene.member_id)
+    response = client.get(SUMMARY.format(id=scene.committee_id) + ".pdf")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert page in text and value in text
