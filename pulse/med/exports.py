@@ -90,28 +90,46 @@ def xlsx_bytes(context: dict) -> bytes:
 
     def sheet(title: str, columns: list[str], rows, widths: dict[int, int] | None = None):
         worksheet = book.add_worksheet(_safe_sheet_name(title))
+        # Columns and page set-up first: constant_memory writes rows as they come.
+        for c in range(len(columns)):
+            width = (widths or {}).get(c, 16)
+            worksheet.set_column(c, c, width, wrap if width >= 60 else None)
+        worksheet.set_landscape()
+        worksheet.set_paper(9)  # A4
+        worksheet.fit_to_pages(1, 0)  # as wide as one page, as long as it takes
+        worksheet.repeat_rows(0)
         worksheet.write_row(0, 0, columns, bold)
         worksheet.freeze_panes(1, 0)
+        long_text = {c for c in range(len(columns)) if (widths or {}).get(c, 16) >= 60}
         count = 0
         write_string, write_number = worksheet.write_string, worksheet.write_number
         for r, row in enumerate(rows, start=1):
             count += 1
+            if long_text:
+                # Spreadsheets don't grow a row for wrapped text on their own: say how tall.
+                lines = max(
+                    (
+                        len(row[c]) // widths[c] + 1
+                        for c in long_text
+                        if c < len(row) and isinstance(row[c], str)
+                    ),
+                    default=1,
+                )
+                worksheet.set_row(r, 15 * lines)
             for c, cell in enumerate(row):
                 # Typed writes: a large area has a few hundred thousand cells.
                 if cell is None:
                     continue
                 if isinstance(cell, str):
-                    write_string(r, c, cell)
+                    write_string(r, c, cell, wrap if c in long_text else None)
                 elif isinstance(cell, float):
                     write_number(r, c, cell, decimal)
                 else:
                     write_number(r, c, cell)
-        for c in range(len(columns)):
-            worksheet.set_column(c, c, (widths or {}).get(c, 16))
         if count:
             worksheet.autofilter(0, 0, count, len(columns) - 1)
 
-    sheet(_("About"), [_("Summary"), ""], _about_rows(context), {0: 28, 1: 100})
+    sheet(_("About"), [_("Summary"), ""], _about_rows(context), {0: 28, 1: 90})
     # The response rate has its own sheet: here only the index columns (the first twelve).
     sheet(
         _("Index per theme"),
@@ -169,7 +187,6 @@ def xlsx_bytes(context: dict) -> bytes:
             for r in [*summary.rounds_before, *summary.rounds]
         ),
     )
-    book.get_worksheet_by_name(_safe_sheet_name(_("About"))).set_column(1, 1, 100, wrap)
     book.close()
     return buffer.getvalue()
 
