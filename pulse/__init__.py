@@ -108,6 +108,7 @@ def configure_blueprints(app: Flask) -> None:
     from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
     from pulse.home import bp as home_bp
+    from pulse.med import bp as med_bp
     from pulse.pwa import bp as pwa_bp
     from pulse.results import bp as results_bp
     from pulse.survey import bp as survey_bp
@@ -120,6 +121,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(cards_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(med_bp)
 
     from pulse.api import configure_api
 

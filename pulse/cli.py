@@ -40,7 +40,7 @@ def load_questions() -> None:
 @pulse_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if an organisation already exists.")
 def demo(if_empty: bool) -> None:
-    """Create the demo municipality with 12 weeks of answered pulses."""
+    """Create the demo municipality with 16 weeks of answered pulses."""
     from pulse.demo import create_demo
 
     if db.session.scalar(select(Organisation.id).limit(1)) is not None:

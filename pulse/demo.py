@@ -1,4 +1,4 @@
-"""A realistic demo municipality with 12 weeks of pulse history.
+"""A realistic demo municipality with 16 weeks of pulse history.
 
 Everything goes through the product's own code paths: each round asks what the plan's rotation
 (`scheduling/rotation.py`) gives it, rounds are opened by `open_round` (which freezes the
@@ -80,7 +80,8 @@ COMMENTS = (
     "Jeg savner at få at vide, hvad der sker med vores forslag.",
     "Godt at vi selv må tilrettelægge morgenmøderne.",
 )
-PAST_WEEKS = 12
+#: Long enough that the released history always spans two calendar quarters (MED summaries).
+PAST_WEEKS = 16
 
 
 @dataclass
@@ -151,7 +152,7 @@ def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
 
 
 def _history(organisation, root, plan, people_by_team, moods, rng, now) -> None:
-    """12 closed weekly rounds, and one open now that about a third have answered."""
+    """16 closed weekly rounds, and one open now that about a third have answered."""
     # The plan's own schedule, so `flask pulse tick` continues exactly where the demo ends.
     this_monday = latest_opening(schedule_of(plan), now)
     for week in range(PAST_WEEKS, -1, -1):
@@ -319,8 +320,17 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
         select(Committee).where(Committee.organisation_id == organisation.id)
     )
     chosen = {person.id for _role_name, person in people}
+    # A MED member who is not also a leader: an employee representative, as on a real committee.
+    leaders = {
+        r.person_id
+        for r in db.session.scalars(
+            select(RoleAssignment).where(RoleAssignment.role == Role.LEADER)
+        )
+    }
     med_member = (
-        next((p for p in committee.members if p.id not in chosen), None) if committee else None
+        next((p for p in committee.members if p.id not in chosen | leaders), None)
+        if committee
+        else None
     )
     if med_member:
         people.append(("med", med_member))

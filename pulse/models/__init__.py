@@ -15,6 +15,7 @@ from pulse.models.followup import (
     AuditEvent,
     PushSubscription,
 )
+from pulse.models.med import CommitteeDiscussion
 from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
@@ -56,6 +57,7 @@ __all__ = [
     "Audience",
     "Comment",
     "Committee",
+    "CommitteeDiscussion",
     "CommitteeMember",
     "CommitteeUnit",
     "DeviceSession",

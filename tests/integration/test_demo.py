@@ -81,11 +81,11 @@ def test_demo_has_a_committee_an_admin_and_a_trio_per_workplace(demo_app):
         assert {"leader", "tr", "amr"} <= roles[workplace], workplace
 
 
-def test_demo_has_12_past_rounds_and_one_open(demo_app):
+def test_demo_has_16_past_rounds_and_one_open(demo_app):
     states = Counter(s for (s,) in rows(demo_app, select(Round.state).order_by(Round.opens_at)))
     assert states[RoundState.OPEN] == 1
-    assert states[RoundState.CLOSED] + states[RoundState.RELEASED] == 12
-    assert sum(states.values()) == 13
+    assert states[RoundState.CLOSED] + states[RoundState.RELEASED] == 16
+    assert sum(states.values()) == 17
     opens = [o for (o,) in rows(demo_app, select(Round.opens_at).order_by(Round.opens_at))]
     assert all(b - a == timedelta(weeks=1) for a, b in pairwise(opens))
     (last_state,) = rows(demo_app, select(Round.state).order_by(Round.opens_at.desc()).limit(1))
@@ -105,7 +105,7 @@ def test_every_past_round_has_answers_from_at_most_those_invited(demo_app):
     )
     answers = dict(rows(demo_app, select(Answer.round_id, func.count()).group_by(Answer.round_id)))
     states = dict(rows(demo_app, select(Round.id, Round.state)))
-    assert len(invited) == 13
+    assert len(invited) == 17
     for round_id, state in states.items():
         if state == RoundState.RELEASED:
             # Reduced to counts at release: the per-person rows are gone.
