@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from pulse.content import dimension_names
 from pulse.extensions import db
 from pulse.med import bp
 from pulse.med.charts import plotly_spec, summary_charts
@@ -34,7 +35,6 @@ from pulse.med.texts import (
     number as format_number,
 )
 from pulse.models import Committee, Organisation
-from pulse.survey.queries import dimension_names
 from pulse.timeutil import utcnow
 
 QUARTER = "/<id:committee_id>/<int:year>-Q<int:number>"
