@@ -1,8 +1,9 @@
 """The data model. The schema is created only by the Alembic migrations in `migrations/`.
 
-Anonymity is enforced by the schema itself: `Answer` and `Comment` have no column that names a
-person, a device, an address or a time, and their ids are random. `Participation` records only
-*that* a person answered a round (see docs and DESIGN.md §3).
+Anonymity is enforced by the schema itself: `SealedAnswer` (encrypted while a round is open) and
+`ReleasedComment` have no column that names a person, a device, an address or a time, and their
+ids are random. `Participation` records only *that* a person answered a round; it is deleted at
+release (docs/anonymity.md).
 """
 
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
@@ -23,27 +24,26 @@ from pulse.models.org import (
 )
 from pulse.models.release import PrivacyChange, ReleasedFigure
 from pulse.models.rounds import (
-    Answer,
     Audience,
-    Comment,
     Participation,
     Plan,
     PlanDimension,
     PlanUnit,
+    ReleasedComment,
     Round,
+    RoundKey,
     RoundMember,
     RoundQuestion,
     RoundState,
     RoundTeam,
+    SealedAnswer,
 )
 
 __all__ = [
     "Action",
     "ActionEvent",
-    "Answer",
     "AuditEvent",
     "Audience",
-    "Comment",
     "Committee",
     "CommitteeMember",
     "CommitteeUnit",
@@ -61,6 +61,7 @@ __all__ = [
     "PlanUnit",
     "PushSubscription",
     "Question",
+    "ReleasedComment",
     "ReleasedFigure",
     "QuestionText",
     "Role",
@@ -69,9 +70,11 @@ __all__ = [
     "RoundMember",
     "RoundQuestion",
     "RoundState",
+    "RoundKey",
     "RoundTeam",
     "Scale",
     "ScaleLabel",
+    "SealedAnswer",
     "SignInToken",
     "Unit",
 ]

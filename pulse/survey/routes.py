@@ -16,7 +16,6 @@ from pulse.survey.queries import (
     dimension_names,
     estimated_minutes,
     finished_round_of_organisation,
-    invited_round,
     next_round_for,
     open_round_for,
 )
@@ -26,7 +25,8 @@ from pulse.survey.service import (
     is_accepting,
     key_hash,
     participation_of,
-    submit,
+    read_entry,
+    submit_entry,
 )
 from pulse.timeutil import utcnow
 from pulse.web import render_page
@@ -74,19 +74,21 @@ def privacy():
 @login_required
 def answer(round_id: int):
     """Answer a round: the form, and on submit the thank-you or what went wrong."""
-    round_ = invited_round(current_user, round_id)
-    if round_ is None:
+    # One read: the round with its questions, the person's team, an earlier answer, the key.
+    # A POST holds the round (shared lock) until its answers are committed.
+    entry = read_entry(round_id, current_user.id, lock=request.method == "POST")
+    if entry is None:
         # After release the frozen list of invitees is gone; a late resend of an answer (an
         # offline outbox) must still hear that the round is closed, not "no such page".
         finished = finished_round_of_organisation(current_user, round_id)
         if finished is None:
             abort(404)
         return _render(finished, "closed", [], status=409 if request.method == "POST" else 200)
-    questions = [rq.question for rq in round_.questions]
+    round_, questions = entry.round, entry.questions
     now = utcnow()
 
     if request.method == "GET":
-        if participation_of(round_, current_user) is not None:
+        if entry.earlier_key_hash is not None:
             return _render(round_, "already_answered", questions)
         if not is_accepting(round_, now):
             return _render(round_, "closed", questions)
@@ -94,9 +96,8 @@ def answer(round_id: int):
 
     # The round's state decides before the form's content: a resend of a stored answer gets
     # the same thank-you, anything else after answering or closing gets that state.
-    earlier = participation_of(round_, current_user)
-    if earlier is not None:
-        same = earlier.key_hash == key_hash(request.form.get("submission_key", ""))
+    if entry.earlier_key_hash is not None:
+        same = entry.earlier_key_hash == key_hash(request.form.get("submission_key", ""))
         state = "thanks" if same else "already_answered"
         return _render(round_, state, questions, status=200 if same else 409)
     if not is_accepting(round_, now):
@@ -125,7 +126,7 @@ def answer(round_id: int):
         comment=form.comment.data or "",
         audience=form.audience.data,
     )
-    outcome = submit(round_, current_user, submission, now)
+    outcome = submit_entry(entry, current_user.id, submission, now)
     state = {
         Outcome.STORED: "thanks",
         Outcome.DUPLICATE: "thanks",
