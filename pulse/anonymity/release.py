@@ -44,7 +44,14 @@ from pulse.models import (
 log = logging.getLogger(__name__)
 
 #: Tables that hold a round's raw data until release, and are vacuumed after it.
-RAW_TABLES = ("sealed_answer", "round_key", "participation", "round_member", "round_team")
+RAW_TABLES = (
+    "sealed_answer",
+    "round_key",
+    "participation",
+    "round_member",
+    "round_team",
+    "notification_log",
+)
 
 
 def release_data(round_: Round) -> ReleaseResult:
@@ -201,6 +208,8 @@ def clean_up() -> bool:
             return busy == 0
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # Fail rather than wait behind someone's lock; the tick will try again.
+                conn.execute(text("SET lock_timeout = '5s'"))
                 for table in RAW_TABLES:
                     conn.execute(text(f"VACUUM {table}"))
         return True

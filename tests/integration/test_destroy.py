@@ -82,6 +82,33 @@ def test_a_reader_holding_the_sqlite_file_fails_the_release_loudly_and_the_tick_
     assert runner.invoke(args=["pulse", "verify"]).exit_code == 0
 
 
+def test_a_postgres_clean_up_that_cannot_complete_fails_loudly_and_the_tick_retries(
+    app, world, runner
+):
+    if backend(app) != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    import psycopg
+
+    with app.app_context():
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 3))
+    close(app, world)
+    holder = psycopg.connect(url)  # someone else's long transaction holding a table lock
+    try:
+        holder.execute("LOCK TABLE sealed_answer IN SHARE UPDATE EXCLUSIVE MODE")
+        result = runner.invoke(args=["pulse", "release", str(world.round_id)])
+        assert result.exit_code != 0
+        assert "could not be cleaned out of the database files" in result.output
+        assert runner.invoke(args=["pulse", "verify"]).exit_code == 1
+    finally:
+        holder.rollback()
+        holder.close()
+    assert runner.invoke(args=["pulse", "tick"]).exit_code == 0
+    with app.app_context():
+        assert not db.session.get(Round, world.round_id).cleanup_pending
+    assert runner.invoke(args=["pulse", "verify"]).exit_code == 0
+
+
 def raw_pages(relation: str) -> bytes:
     """Every page of a table (and of its TOAST table) as PostgreSQL stores it, dead tuples and
     free space included (pageinspect)."""
