@@ -52,10 +52,10 @@ def upgrade():
     with op.batch_alter_table('released_comment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_released_comment_round_id'), ['round_id'], unique=False)
 
-    with op.batch_alter_table('round', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cleanup_pending', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('released_figure', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('path', sa.String(length=400), nullable=True))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch would copy and drop `round`, which
+    # other tables' rows refer to.
+    op.add_column('round', sa.Column('cleanup_pending', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('released_figure', sa.Column('path', sa.String(length=400), nullable=True))
 
     _move_data(op.get_bind())
 
