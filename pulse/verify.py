@@ -190,7 +190,13 @@ def _figures():
 
 def _nothing_below_the_rules() -> list[str]:
     limits = _thresholds()
+    released = _released_ids()
     problems = []
+    for model in (ReleasedFigure, ReleasedComment):
+        early = db.session.scalars(
+            select(model.round_id).where(model.round_id.not_in(released)).distinct()
+        ).all()
+        problems += [f"{model.__tablename__}: rows of round {r}, not released" for r in early]
     for f in _figures():
         where = f"round {f.round_id}, unit {f.unit_id}, {f.kind} {f.ref}".rstrip()
         if f.suppressed:
