@@ -70,6 +70,7 @@ def main() -> int:
         app = create_app(
             {
                 "SECRET_KEY": "bench-only",
+                "PULSE_ANSWER_KEY": "bench-only-answer-key",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
                 "SESSION_COOKIE_SECURE": False,
                 "SESSION_COOKIE_NAME": "pulse_session",

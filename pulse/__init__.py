@@ -31,13 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure_settings(app: Flask, test_config: dict | None) -> None:
-    from pulse.config import load_settings
+    from pulse.config import check_secrets, load_settings, lock_sql_logging
 
     app.config.from_mapping(load_settings(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
-    if not app.config["SECRET_KEY"]:
-        raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
+    check_secrets(app.config)
+    lock_sql_logging(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -1,11 +1,12 @@
 """Settings, all overridable from the environment (12-factor style).
 
-Every setting has a safe production default except SECRET_KEY, which must be set outside
-development; `create_app` refuses to start without it.
+Every setting has a safe production default except SECRET_KEY and PULSE_ANSWER_KEY, which must
+be set outside development; `create_app` refuses to start without them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -94,4 +95,43 @@ def load_settings(instance_path: str) -> dict:
         "OIDC_LEEWAY": _int("OIDC_LEEWAY", 60),
         #: Requests per API token (README "The JSON API").
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # Anonymity at rest (docs/anonymity.md): the secret that encrypts each round's answer
+        # key. Never stored in the database; without it a database reader reads no answer.
+        "PULSE_ANSWER_KEY": os.environ.get("PULSE_ANSWER_KEY")
+        or ("dev-only-answer-key-not-secret" if development else None),
+        # SQL logging prints rows, and so would link answers to the requests that wrote them:
+        # development only (see `lock_sql_logging`).
+        "SQLALCHEMY_ECHO": development and _bool(os.environ.get("PULSE_SQL_ECHO"), False),
     }
+
+
+def check_secrets(config: dict) -> None:
+    """Refuse to start without the secrets; tests may derive the answer key from SECRET_KEY."""
+    if not config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
+    if not config.get("PULSE_ANSWER_KEY"):
+        if not config.get("TESTING"):
+            raise RuntimeError("PULSE_ANSWER_KEY must be set (see README, Configuration).")
+        config["PULSE_ANSWER_KEY"] = "test-answer-key:" + config["SECRET_KEY"]
+
+
+def lock_sql_logging(config: dict) -> None:
+    """Outside development, SQL logging stays off whatever the environment or a later logging
+    configuration says: at INFO it shows which statements a submission ran, at DEBUG the rows
+    themselves (docs/anonymity.md, "Logs")."""
+    if config["PULSE_ENV"] == "development":
+        return
+    if config.get("SQLALCHEMY_ECHO"):
+        raise RuntimeError("SQLALCHEMY_ECHO cannot be on in production: it would log answer rows.")
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "sqlalchemy.pool"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        if not any(isinstance(f, _OnlyWarnings) for f in logger.filters):
+            logger.addFilter(_OnlyWarnings())
+
+
+class _OnlyWarnings(logging.Filter):
+    """Drops the engine's INFO and DEBUG records even if someone lowers the level later."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING

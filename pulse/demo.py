@@ -15,10 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from pulse.anonymity.release import release_due_rounds
 from pulse.content import load_question_bank
 from pulse.extensions import db
-from pulse.lifecycle import close_round, create_round, open_round
 from pulse.models import (
     Committee,
     Dimension,
@@ -35,6 +33,7 @@ from pulse.models import (
     RoundState,
     Unit,
 )
+from pulse.rounds import close_round, create_round, open_round, release_due
 from pulse.scheduling.plans import plan_dimensions, schedule_of
 from pulse.scheduling.rotation import dimensions_for_round, latest_opening
 from pulse.survey.service import Submission, submit
@@ -146,8 +145,8 @@ def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
     plan = _plan(organisation, root)
     _history(organisation, root, plan, people_by_team, moods, rng, now)
     db.session.commit()
-    # Released exactly as the scheduler would: figures under the rules, raw data unlinked.
-    release_due_rounds(now)
+    # Released exactly as the scheduler would: figures under the rules, raw data destroyed.
+    release_due(now)
     return organisation
 
 

@@ -1,8 +1,9 @@
 """The data model. The schema is created only by the Alembic migrations in `migrations/`.
 
-Anonymity is enforced by the schema itself: `Answer` and `Comment` have no column that names a
-person, a device, an address or a time, and their ids are random. `Participation` records only
-*that* a person answered a round (docs/anonymity.md, "What is stored").
+Anonymity is enforced by the schema itself: `SealedAnswer` (encrypted while a round is open) and
+`ReleasedComment` have no column that names a person, a device, an address or a time, and their
+ids are random. `Participation` records only *that* a person answered a round; it is deleted at
+release (docs/anonymity.md).
 """
 
 from pulse.models.api import ApiToken
@@ -32,18 +33,19 @@ from pulse.models.org import (
 )
 from pulse.models.release import FigureKind, PrivacyChange, PrivacyChangeStatus, ReleasedFigure
 from pulse.models.rounds import (
-    Answer,
     Audience,
-    Comment,
     Participation,
     Plan,
     PlanDimension,
     PlanUnit,
+    ReleasedComment,
     Round,
+    RoundKey,
     RoundMember,
     RoundQuestion,
     RoundState,
     RoundTeam,
+    SealedAnswer,
 )
 
 __all__ = [
@@ -52,10 +54,8 @@ __all__ = [
     "ActionEvent",
     "ActionOwner",
     "ActionStatus",
-    "Answer",
     "AuditEvent",
     "Audience",
-    "Comment",
     "Committee",
     "CommitteeDiscussion",
     "CommitteeMember",
@@ -76,6 +76,7 @@ __all__ = [
     "PlanUnit",
     "PushSubscription",
     "Question",
+    "ReleasedComment",
     "ReleasedFigure",
     "QuestionText",
     "Role",
@@ -84,9 +85,11 @@ __all__ = [
     "RoundMember",
     "RoundQuestion",
     "RoundState",
+    "RoundKey",
     "RoundTeam",
     "Scale",
     "ScaleLabel",
+    "SealedAnswer",
     "SignInToken",
     "Unit",
 ]

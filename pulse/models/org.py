@@ -164,12 +164,14 @@ class DeviceSession(db.Model):
 
 
 class SignInToken(db.Model):
-    """A personal sign-in link. Only the SHA-256 of the token is stored; it works once."""
+    """A personal sign-in link. Only the SHA-256 of the token is stored; it works once.
+
+    A used link is deleted, not marked: a "used at" would tell who was active during a round.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()

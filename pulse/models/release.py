@@ -60,6 +60,9 @@ class ReleasedFigure(db.Model):
     mean: Mapped[float | None]
     #: {"1": 3, "2": 5, ...} only when at least the distribution threshold answered.
     distribution: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    #: The unit's chain of ancestors at release time ("/root/.../unit/"): the tree the rules
+    #: were applied to, so `pulse verify` can recheck them after units have moved.
+    path: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (
         UniqueConstraint("round_id", "unit_id", "kind", "ref", name="uq_released_figure_key"),

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from pulse.anonymity.settings import organisation_settings, round_settings
 from pulse.extensions import db
-from pulse.invitations import finished_round_of_organisation, invited_round
+from pulse.invitations import finished_round_of_organisation
 from pulse.models import Organisation, Round
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
@@ -16,8 +16,8 @@ from pulse.survey.service import (
     Submission,
     is_accepting,
     key_hash,
-    participation_of,
-    submit,
+    read_entry,
+    submit_entry,
 )
 from pulse.survey.states import AnswerState
 from pulse.timeutil import utcnow
@@ -38,8 +38,10 @@ def privacy():
 @login_required
 def answer(round_id: int):
     """Answer a round: the form, and on submit the thank-you or what went wrong."""
-    round_ = invited_round(current_user, round_id)
-    if round_ is None:
+    # One read: the round with its questions, the person's team, an earlier answer, the key.
+    # A POST holds the round (shared lock) until its answers are committed.
+    entry = read_entry(round_id, current_user.id, lock=request.method == "POST")
+    if entry is None:
         # After release the frozen list of invitees is gone; a late resend of an answer (an
         # offline outbox) must still hear that the round is closed, not "no such page".
         finished = finished_round_of_organisation(current_user, round_id)
@@ -48,11 +50,11 @@ def answer(round_id: int):
         return _render(
             finished, AnswerState.CLOSED, [], status=409 if request.method == "POST" else 200
         )
-    questions = [rq.question for rq in round_.questions]
+    round_, questions = entry.round, entry.questions
     now = utcnow()
 
     if request.method == "GET":
-        if participation_of(round_, current_user) is not None:
+        if entry.earlier_key_hash is not None:
             return _render(round_, AnswerState.ALREADY_ANSWERED, questions)
         if not is_accepting(round_, now):
             return _render(round_, AnswerState.CLOSED, questions)
@@ -60,9 +62,8 @@ def answer(round_id: int):
 
     # The round's state decides before the form's content: a resend of a stored answer gets
     # the same thank-you, anything else after answering or closing gets that state.
-    earlier = participation_of(round_, current_user)
-    if earlier is not None:
-        same = earlier.key_hash == key_hash(request.form.get("submission_key", ""))
+    if entry.earlier_key_hash is not None:
+        same = entry.earlier_key_hash == key_hash(request.form.get("submission_key", ""))
         state = AnswerState.THANKS if same else AnswerState.ALREADY_ANSWERED
         return _render(round_, state, questions, status=200 if same else 409)
     if not is_accepting(round_, now):
@@ -91,7 +92,7 @@ def answer(round_id: int):
         comment=form.comment.data or "",
         audience=form.audience.data,
     )
-    outcome = submit(round_, current_user, submission, now)
+    outcome = submit_entry(entry, current_user.id, submission, now)
     state = {
         Outcome.STORED: AnswerState.THANKS,
         Outcome.DUPLICATE: AnswerState.THANKS,

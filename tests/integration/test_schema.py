@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from pulse.extensions import db
 from tests.conftest import dispose_engines, make_app, migration_environment, preserved_logging
 
-ANONYMOUS_TABLES = ("answer", "comment")
+ANONYMOUS_TABLES = ("sealed_answer", "released_comment")
 #: Words that would tie a row to a person, a device, an address or a moment.
 TELLING_WORDS = (
     "person",
