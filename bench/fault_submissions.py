@@ -9,9 +9,9 @@ middle, PostgreSQL is restarted, then killed hard (kill -9 of the postmaster) an
 and gunicorn workers are killed. At the end it prints:
 
     acknowledged   employees who got "thank you"
-    stored         participations in the database (each one answer set)
+    stored         participations in the database (each one sealed answer box)
     lost           acknowledged but not stored            (must be 0)
-    doubled        answer sets stored more than once     (must be 0)
+    doubled        sealed boxes beyond one per participation (must be 0)
 
 Run (not part of `make test`; a few minutes):
 
@@ -130,12 +130,8 @@ def seed(count: int) -> tuple[int, list[dict], str]:
     from pulse.content import load_question_bank
     from pulse.extensions import db
     from pulse.models import DeviceSession, Membership, Organisation, Person, Unit
+    from pulse.rounds import create_round, open_round
     from pulse.timeutil import utcnow
-
-    try:  # the round's life moves to pulse/rounds.py
-        from pulse.rounds import create_round, open_round
-    except ImportError:
-        from pulse.lifecycle import create_round, open_round
 
     app = create_app()
     people: list[dict] = []
@@ -330,6 +326,8 @@ def main() -> int:
             **os.environ,
             "DATABASE_URL": cluster.url,
             "SECRET_KEY": secrets.token_hex(32),
+            # Answers are sealed while the round is open (pulse/anonymity/sealed.py).
+            "PULSE_ANSWER_KEY": secrets.token_hex(32),
             "PULSE_ENV": "production",
             "SESSION_COOKIE_SECURE": "0",
             "PULSE_INSTANCE_PATH": str(directory / "instance"),
@@ -356,14 +354,14 @@ def main() -> int:
         )  # fmt: skip
         elapsed = time.monotonic() - run_started
         injector.join(timeout=120)
-        stored_ids, answers = count_stored(cluster, round_id)
+        stored_ids, boxes = count_stored(cluster, round_id)
         lost = len(acknowledged - stored_ids)
-        doubled = answers - len(stored_ids)
+        doubled = boxes - len(stored_ids)
         print(f"employees      {len(people)}")
         print(f"requests       {attempts} in {elapsed:.0f} s; retried after {failures['5xx']} "
               f"server errors and {failures['no reply']} lost connections")  # fmt: skip
         print(f"acknowledged   {len(acknowledged)}")
-        print(f"stored         {len(stored_ids)} (answers: {answers})")
+        print(f"stored         {len(stored_ids)} (sealed answer boxes: {boxes})")
         print(f"lost           {lost}")
         print(f"doubled        {doubled}")
         print(f"not acknowledged in time: {len(people) - len(acknowledged) - len(unexpected)}; "
@@ -379,6 +377,8 @@ def main() -> int:
 
 
 def count_stored(cluster: Cluster, round_id: int) -> tuple[set[int], int]:
+    """Who took part, and how many sealed boxes the round holds: one box per submission, opened
+    only at release, so a stored submission is a participation with exactly one box."""
     import psycopg
 
     with psycopg.connect(cluster.url) as connection:
@@ -388,10 +388,10 @@ def count_stored(cluster: Cluster, round_id: int) -> tuple[set[int], int]:
                 "SELECT person_id FROM participation WHERE round_id = %s", (round_id,)
             )
         }
-        (answers,) = connection.execute(
-            "SELECT count(*) FROM answer WHERE round_id = %s", (round_id,)
+        (boxes,) = connection.execute(
+            "SELECT count(*) FROM sealed_answer WHERE round_id = %s", (round_id,)
         ).fetchone()
-    return ids, answers
+    return ids, boxes
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale
@@ -10,12 +11,20 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
 from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+from pulse.logs import where
+from pulse.models import ActionOwner, ActionStatus
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
 CONTENT_SECURITY_POLICY = (
@@ -23,6 +32,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+
+def content_security_policy(app: Flask) -> str:
+    """The policy, with the identity provider's origin as a form target when one is set:
+    signing out continues to the provider's own sign-out page (README, identity provider)."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(issuer)
+    return CONTENT_SECURITY_POLICY + f" {parts.scheme}://{parts.netloc}"
 
 
 def render_page(template: str, fragments: dict[str, str] | None = None, **context) -> Response:
@@ -93,6 +112,24 @@ def json_error(message: str | None = None) -> tuple[Response, int]:
     return jsonify(error=text), 400
 
 
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(error: HTTPException) -> Response:
+    """An error of the JSON API as `application/problem+json` (RFC 9457)."""
+    body = {"type": "about:blank", "title": error.name, "status": error.code}
+    detail = (getattr(error, "data", None) or {}).get("messages")
+    if detail:  # which query parameter was wrong, from the argument schema
+        body["errors"] = detail
+    response = current_app.response_class(
+        json.dumps(body), status=error.code, mimetype="application/problem+json"
+    )
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
 class IdConverter(IntegerConverter):
     """`<id:name>`: a database id. Anything beyond a 32-bit id is no page (404), not an error."""
 
@@ -110,6 +147,9 @@ def configure_web(app: Flask) -> None:
         # not taken from X-Forwarded-Host: the proxy passes Host on (see README, Running it at
         # scale), and TRUSTED_HOSTS checks it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    policy = content_security_policy(app)
+    # The contracts templates compare against, spelled as the code spells them.
+    app.jinja_env.globals.update(ActionOwner=ActionOwner, ActionStatus=ActionStatus)
 
     @app.context_processor
     def _template_globals():
@@ -143,14 +183,14 @@ def configure_web(app: Flask) -> None:
             try:
                 data = read_json(max_depth=8, max_string=1_000_000)
             except JSONBodyError:
-                return json_error()
+                data = None
             if not isinstance(data, dict):
-                return json_error()
+                return problem(BadRequest()) if _is_api_request() else json_error()
         return None
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         # Sign-in links carry a token in their path: never send it to another site. Same-origin
@@ -166,6 +206,8 @@ def configure_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if _is_api_request():
+            return problem(error)
         message = _("The page had expired. Reload it and try again – nothing was saved.")
         return render_template("error.html", status=400, message=message), 400
 
@@ -173,11 +215,15 @@ def configure_web(app: Flask) -> None:
     def _untrusted_host(error: SecurityError):
         # A Host header not in TRUSTED_HOSTS: no URL can be built for it, so no page either;
         # a plain answer that does not repeat the host.
+        if _is_api_request():
+            return problem(error)
         message = _("Something was wrong with the request.")
         return current_app.response_class(message, status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if _is_api_request():
+            return problem(error)
         messages = {
             404: _("We could not find that page."),
             405: _("That is not something this page can do."),
@@ -195,11 +241,23 @@ def configure_web(app: Flask) -> None:
     def _unexpected_error(error: Exception):
         # The type and where, never the message or form data: either could hold an answer.
         app.logger.error(
-            "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
+            "Unhandled %s on %s %s at %s",
+            type(error).__name__,
+            request.method,
+            request.url_rule,
+            where(error),
         )
         # The database away (restarting, failing over): "try again", not "broken" - a resend
         # with the same key is safe (pulse/survey/service.py).
         status = 503 if isinstance(error, OperationalError) else 500
+        if _is_api_request():
+            # No page to render, so nothing here needs the database: just end the transaction.
+            db.session.remove()
+            if status == 503:
+                response = problem(ServiceUnavailable())
+                response.headers["Retry-After"] = "5"
+                return response
+            return problem(InternalServerError())
         try:
             # A failed transaction must not break the error page itself (it reads the user).
             db.session.rollback()

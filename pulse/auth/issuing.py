@@ -46,10 +46,11 @@ def has_protected_role(person: Person) -> bool:
 
 def issue_link(person: Person, how: How, now: datetime, valid_days: int, by: Person | None = None):
     """A new single-use token for `person` (returned; only its hash is kept), their older unused
-    links revoked, and the audit row. Not committed: the caller commits with its own work."""
-    db.session.execute(
-        delete(SignInToken).where(SignInToken.person_id == person.id, SignInToken.used_at.is_(None))
-    )
+    links revoked, and the audit row. Not committed: the caller commits with its own work.
+
+    A used link is already deleted on redemption (pulse/auth/tokens.py), so every stored token of
+    the person is an unused one: revoking them all leaves only the new link working."""
+    db.session.execute(delete(SignInToken).where(SignInToken.person_id == person.id))
     token = issue_sign_in_token(person, valid_days)
     db.session.add(
         AuditEvent(

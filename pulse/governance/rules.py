@@ -1,4 +1,4 @@
-"""Two-party changes of the privacy settings (DESIGN.md §3.8).
+"""Two-party changes of the privacy settings (docs/anonymity.md, "Two-party governance").
 
 Management (an administrator or a leader) and the employees' representatives (a TR) must both
 agree: one side proposes, a person from the other side approves. Every step is written to the
@@ -13,7 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pulse.extensions import db
-from pulse.models import AuditEvent, Organisation, Person, PrivacyChange, Role, RoleAssignment
+from pulse.models import (
+    AuditEvent,
+    Organisation,
+    Person,
+    PrivacyChange,
+    PrivacyChangeStatus,
+    Role,
+    RoleAssignment,
+)
 
 MANAGEMENT = "management"
 REPRESENTATIVES = "representatives"
@@ -70,7 +78,7 @@ def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) 
     deciding at the same moment exactly one wins; the other gets "already_decided". The caller
     rolls back on any GovernanceError (see `decide_now`).
     """
-    if change.status != "proposed":
+    if change.status != PrivacyChangeStatus.PROPOSED:
         raise GovernanceError("already_decided")
     organisation = db.session.get(Organisation, change.organisation_id)
     own = person.id == change.proposed_by_id
@@ -87,14 +95,14 @@ def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) 
             raise GovernanceError("stale")
         # Another approved change may have moved the other settings since the proposal.
         _check_allowed(organisation, change.setting, int(change.new_value))
-        status = "approved"
+        status = PrivacyChangeStatus.APPROVED
     else:
         if not own and not sides:
             raise GovernanceError("needs_other_side")
-        status = "withdrawn" if own else "rejected"
+        status = PrivacyChangeStatus.WITHDRAWN if own else PrivacyChangeStatus.REJECTED
     claimed = db.session.execute(
         update(PrivacyChange)
-        .where(PrivacyChange.id == change.id, PrivacyChange.status == "proposed")
+        .where(PrivacyChange.id == change.id, PrivacyChange.status == PrivacyChangeStatus.PROPOSED)
         .values(status=status, decided_by_id=person.id, decided_at=now)
     ).rowcount
     if claimed != 1:
