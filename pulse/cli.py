@@ -12,9 +12,11 @@ from sqlalchemy import select
 from pulse.auth.tokens import issue_sign_in_token
 from pulse.extensions import db
 from pulse.models import Organisation, Person, Round, RoundState
+from pulse.orgimport.cli import import_org
 from pulse.timeutil import utcnow
 
 pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
+pulse_cli.add_command(import_org)
 
 #: How `links --demo` names each kind of user.
 ROLE_TITLES = {
