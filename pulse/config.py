@@ -72,4 +72,6 @@ def load_settings(instance_path: str) -> dict:
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
         #: Who push services may contact about our messages: a mailto: or https: address.
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
+        # Administration area: the organisation CSV upload (45,000 people is about 4 MB).
+        "ADMIN_IMPORT_MAX_BYTES": _int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
     }
