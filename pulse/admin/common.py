@@ -45,6 +45,17 @@ def change(action: Callable[..., object], back: str, done: str | None = None):
 
 
 def unit_choices(organisation_id: int, include_closed: bool = False) -> list[tuple[int, str]]:
+    """(id, "Unit · Parent") for every unit, in tree order: the unit's own name first, so a
+    narrow select box still shows it, and the parent to tell "Køkkenet" from "Køkkenet"."""
+    return [(unit_id, label(path)) for unit_id, path in unit_paths(organisation_id, include_closed)]
+
+
+def label(path: str) -> str:
+    parts = path.split(" / ")
+    return parts[-1] if len(parts) == 1 else f"{parts[-1]} · {parts[-2]}"
+
+
+def unit_paths(organisation_id: int, include_closed: bool = False) -> list[tuple[int, str]]:
     """(id, "Top / … / Unit") for every unit, in tree order: one query."""
     rows = db.session.execute(
         select(Unit.id, Unit.parent_id, Unit.name, Unit.closed_at).where(

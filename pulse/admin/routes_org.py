@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from pulse.admin import bp, service
-from pulse.admin.common import change, form_int, owned, unit_choices
+from pulse.admin.common import change, form_int, label, owned, unit_choices, unit_paths
 from pulse.admin.messages import KIND_GROUPS, describe
 from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
@@ -87,10 +87,13 @@ def unit(unit_id: int):
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.unit_id == unit.id, Person.active.is_(True))
     )
-    choices = unit_choices(current_user.organisation_id)
     own_path = service.path_of(unit)
     # Not into itself or below itself.
-    parents = [(i, p) for i, p in choices if i != unit.id and not p.startswith(own_path + " / ")]
+    parents = [
+        (i, label(p))
+        for i, p in unit_paths(current_user.organisation_id)
+        if i != unit.id and not p.startswith(own_path + " / ")
+    ]
     return render_template(
         "admin/unit.html",
         unit=unit,
@@ -185,7 +188,7 @@ def add_committee():
 @login_required
 def committee(committee_id: int):
     committee = owned(Committee, committee_id)
-    paths = dict(unit_choices(current_user.organisation_id, include_closed=True))
+    paths = dict(unit_paths(current_user.organisation_id, include_closed=True))
     return render_template(
         "admin/committee.html",
         committee=committee,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pulse.admin import bp, service
-from pulse.admin.common import change, form_int, owned, unit_choices
+from pulse.admin.common import change, form_int, owned, unit_choices, unit_paths
 from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
 from pulse.i18n import LANGUAGE_NAMES
@@ -87,7 +87,7 @@ def person(person_id: int):
             .order_by(Committee.name)
         )
     )
-    paths = dict(unit_choices(current_user.organisation_id, include_closed=True))
+    paths = dict(unit_paths(current_user.organisation_id, include_closed=True))
     return render_template(
         "admin/person.html",
         person=person,

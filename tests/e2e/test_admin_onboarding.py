@@ -222,5 +222,19 @@ def test_admin_pages_at_phone_and_desktop_width_pass_axe(server, browser):
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             if overflow > 0:
                 problems.append(f"{path} @ {width}: {overflow}px horizontal scroll")
+        # The upload's two outcomes: a preview of the changes, and a refused file.
+        reorganised = SAMPLE.read_bytes().replace(b"Afsnit Birk;tr", b"Afsnit Eg;tr")
+        reorganised = reorganised.replace(b"lars.hansen@", b"lars.holm.hansen@")
+        broken = SAMPLE.read_bytes().replace(b";amr;", b";boss;").replace(b"ida.holm@", b"")
+        for name, data in (("import-preview", reorganised), ("import-refused", broken)):
+            page.goto(f"{server.url}/admin/import")
+            page.set_input_files(
+                "#file", files=[{"name": "org.csv", "mimeType": "text/csv", "buffer": data}]
+            )
+            page.locator("main form button[type=submit]").first.click()
+            page.wait_for_load_state()
+            page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+            problems += [f"{name} @ {width}: {p}" for p in serious(axe.run(page))]
+        assert page.locator(".problems li").count() >= 3
         context.close()
     assert not problems, "\n".join(problems)
