@@ -412,3 +412,27 @@ def test_a_plan_page_previews_the_next_rounds(app, org, admin_client, database):
     text = page_text(admin_client.get(response.location))
     assert text.count("<tr>") >= 6  # header + six planned rounds
     assert "onsdag" in text  # Wednesday, in Danish
+
+
+def test_another_organisations_administrator_finds_nothing_here(app, org, database):
+    from tests.factories import assign_role, make_organisation, make_person, make_unit
+
+    with database.session():
+        other = make_organisation("Nabokommune")
+        outsider = make_person(other, make_unit(other, "Rådhuset"), name="Otto Udenfor")
+        assign_role(outsider, "admin")
+        outsider_id = outsider.id
+    client = app.test_client()
+    sign_in(client, outsider_id)
+    before = audit_rows(database)
+    for path in (
+        f"/admin/units/{org['Afsnit Birk']}",
+        f"/admin/people/{org['employee']}",
+        f"/admin/committees/{org['committee']}",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert post(client, f"/admin/units/{org['Afsnit Birk']}/rename", name="X").status_code == 404
+    assert post(client, f"/admin/people/{org['employee']}/deactivate").status_code == 404
+    assert post(client, "/admin/sign-in", person_id=org["employee"]).status_code == 404
+    assert "Fatima" not in page_text(client.get("/admin/people?q=fatima"))
+    assert audit_rows(database) == before
