@@ -3,7 +3,9 @@ when the administrator confirms that exact preview (README, "Importing the organ
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import time
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -22,10 +24,22 @@ from pulse.timeutil import utcnow
 PREVIEW_ROWS = 100
 
 
+#: A preview nobody confirmed is forgotten after this long (its file is deleted).
+UPLOAD_MAX_AGE_SECONDS = 24 * 3600
+
+
 def _upload_dir() -> Path:
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _delete_stale_uploads() -> None:
+    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
+    for path in _upload_dir().glob("*.csv"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _own_admin_kept(rows) -> list[Problem]:
@@ -69,6 +83,7 @@ def import_preview():
         ), 422
     # The file waits in the instance folder for the confirmation (it holds what the database
     # holds: names, e-mail addresses, units), and is deleted when applied.
+    _delete_stale_uploads()
     token = secrets.token_urlsafe(16)
     (_upload_dir() / f"{token}.csv").write_bytes(data)
     _forget_upload()

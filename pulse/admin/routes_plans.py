@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,10 +17,12 @@ from pulse.admin.plans import (
     parse_values,
     set_plan_state,
 )
+from pulse.admin.service import AdminError
 from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
 from pulse.models import Plan, Round
 from pulse.scheduling.plans import preview
+from pulse.scheduling.rotation import DimensionItems, Schedule, plan_rounds
 from pulse.timeutil import utcnow
 
 
@@ -108,3 +110,36 @@ def plan_state(plan_id: int, what: str):
     return change(
         lambda me, now: set_plan_state(me, plan, what, now), url_for("admin.plan", plan_id=plan.id)
     )
+
+
+@bp.get("/plans/preview")
+@login_required
+def plan_preview():
+    """The first rounds a new plan with the form's values would make (htmx, while filling
+    in the form); the same rotation as `pulse plan` and the tick (`plan_rounds`)."""
+    args = request.args.copy()
+    args["name"] = args.get("name") or "-"
+    try:
+        values = parse_values(args)
+    except AdminError:
+        values = None
+    rows, names = [], {}
+    if values is not None:
+        locale = str(get_locale())
+        chosen = {d.id: d for d in askable_dimensions() if d.id in values.dimension_ids}
+        names = {d_id: d.name(locale) for d_id, d in chosen.items()}
+        items = [
+            DimensionItems(d_id, tuple(q.id for q in chosen[d_id].questions if q.active))
+            for d_id in values.dimension_ids
+            if d_id in chosen
+        ]
+        schedule = Schedule(
+            cadence=values.cadence,
+            weekday=values.weekday,
+            hour=values.hour,
+            round_days=values.round_days,
+            timezone=current_app.config["PULSE_TIMEZONE"],
+        )
+        planned = plan_rounds(schedule, items, values.questions_per_round, 0, utcnow(), 6)
+        rows = [(p.opens_at, p.closes_at, "planned", list(p.dimension_ids)) for p in planned]
+    return render_template("admin/_plan_preview.html", upcoming=rows, names=names)

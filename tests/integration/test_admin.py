@@ -436,3 +436,16 @@ def test_another_organisations_administrator_finds_nothing_here(app, org, databa
     assert post(client, "/admin/sign-in", person_id=org["employee"]).status_code == 404
     assert "Fatima" not in page_text(client.get("/admin/people?q=fatima"))
     assert audit_rows(database) == before
+
+
+def test_the_new_plan_form_previews_its_rounds_as_one_fills_it_in(app, org, admin_client):
+    query = (
+        "cadence=monthly&weekday=4&hour=7&round_days=3&questions_per_round=3"
+        "&release_delay_hours=48&dimension_ids=justice&dimension_ids=autonomy"
+    )
+    response = admin_client.get(f"/admin/plans/preview?{query}", headers={"HX-Request": "true"})
+    text = page_text(response)
+    assert response.status_code == 200
+    assert text.count("<tr>") == 7 and "fredag" in text and "<html" not in text
+    bad = page_text(admin_client.get("/admin/plans/preview?cadence=daily"))
+    assert "<tr>" not in bad
