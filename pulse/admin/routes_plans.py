@@ -6,6 +6,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from pulse.admin import bp
 from pulse.admin.common import change, owned, unit_choices
@@ -49,7 +50,14 @@ def plans():
             .order_by(Plan.name)
         )
     )
-    return render_template("admin/plans.html", plans=rows, **_form_context(None))
+    context = _form_context(None)
+    defaults = MultiDict(NEW_PLAN_DEFAULTS)
+    for dimension_id, _name in context["dimensions"][:4]:  # the form checks the first four
+        defaults.add("dimension_ids", dimension_id)
+    upcoming, names = _preview_of(defaults)
+    return render_template(
+        "admin/plans.html", plans=rows, upcoming=upcoming, names=names, **context
+    )
 
 
 @bp.post("/plans")
@@ -112,34 +120,48 @@ def plan_state(plan_id: int, what: str):
     )
 
 
-@bp.get("/plans/preview")
-@login_required
-def plan_preview():
-    """The first rounds a new plan with the form's values would make (htmx, while filling
-    in the form); the same rotation as `pulse plan` and the tick (`plan_rounds`)."""
-    args = request.args.copy()
+#: The new-plan form's defaults (templates/admin/_plan_form.html), for its first preview.
+NEW_PLAN_DEFAULTS = {
+    "cadence": "weekly",
+    "weekday": "0",
+    "hour": "9",
+    "round_days": "7",
+    "questions_per_round": "5",
+    "release_delay_hours": "48",
+}
+
+
+def _preview_of(args: MultiDict) -> tuple[list, dict]:
+    """The first rounds a new plan with these form values would make, with the names of their
+    dimensions; the same rotation as `pulse plan` and the tick (`plan_rounds`)."""
+    args = args.copy()
     args["name"] = args.get("name") or "-"
     try:
         values = parse_values(args)
     except AdminError:
-        values = None
-    rows, names = [], {}
-    if values is not None:
-        locale = str(get_locale())
-        chosen = {d.id: d for d in askable_dimensions() if d.id in values.dimension_ids}
-        names = {d_id: d.name(locale) for d_id, d in chosen.items()}
-        items = [
-            DimensionItems(d_id, tuple(q.id for q in chosen[d_id].questions if q.active))
-            for d_id in values.dimension_ids
-            if d_id in chosen
-        ]
-        schedule = Schedule(
-            cadence=values.cadence,
-            weekday=values.weekday,
-            hour=values.hour,
-            round_days=values.round_days,
-            timezone=current_app.config["PULSE_TIMEZONE"],
-        )
-        planned = plan_rounds(schedule, items, values.questions_per_round, 0, utcnow(), 6)
-        rows = [(p.opens_at, p.closes_at, "planned", list(p.dimension_ids)) for p in planned]
+        return [], {}
+    locale = str(get_locale())
+    chosen = {d.id: d for d in askable_dimensions() if d.id in values.dimension_ids}
+    items = [
+        DimensionItems(d_id, tuple(q.id for q in chosen[d_id].questions if q.active))
+        for d_id in values.dimension_ids
+        if d_id in chosen
+    ]
+    schedule = Schedule(
+        cadence=values.cadence,
+        weekday=values.weekday,
+        hour=values.hour,
+        round_days=values.round_days,
+        timezone=current_app.config["PULSE_TIMEZONE"],
+    )
+    planned = plan_rounds(schedule, items, values.questions_per_round, 0, utcnow(), 6)
+    rows = [(p.opens_at, p.closes_at, "planned", list(p.dimension_ids)) for p in planned]
+    return rows, {d_id: d.name(locale) for d_id, d in chosen.items()}
+
+
+@bp.get("/plans/preview")
+@login_required
+def plan_preview():
+    """The new-plan form's preview, replaced by htmx whenever a value changes."""
+    rows, names = _preview_of(request.args)
     return render_template("admin/_plan_preview.html", upcoming=rows, names=names)

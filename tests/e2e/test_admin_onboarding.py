@@ -129,6 +129,8 @@ def test_onboarding_from_csv_to_an_answered_pulse(server, browser):
     page.fill("#plan-hour", "0")
     page.fill("#plan-days", "7")
     page.fill("#plan-questions", "4")
+    page.locator("#plan-preview table tbody tr").first.wait_for()  # htmx: the rounds ahead
+    assert page.locator("#plan-preview table tbody tr").count() == 6
     page.get_by_role("button", name=re.compile("Opret planen|Create the plan")).click()
     page.wait_for_url(re.compile(r"/admin/plans/\d+$"))
     assert page.locator("table tbody tr").count() >= 6  # the preview of the next rounds
@@ -217,6 +219,8 @@ def test_admin_pages_at_phone_and_desktop_width_pass_axe(server, browser):
                 continue
             response = page.goto(server.url + path.format(**ids))
             assert response.status == 200, path
+            if name == "plans":
+                page.locator("#plan-preview table").wait_for()
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
             problems += [f"{path} @ {width}: {p}" for p in serious(axe.run(page))]
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
