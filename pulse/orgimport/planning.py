@@ -226,7 +226,10 @@ def make_plan(rows: list[Row], organisation: Organisation | None) -> ImportPlan:
         }
         if current_committees != set(row.committees):
             what.append("committees")
-        moved = old_path != row.path
+        # By unit id, not by name: a member of a closed unit is moved to the open unit of the
+        # same name.
+        target = snapshot.unit_ids.get(row.path)
+        moved = membership is None or target is None or membership[1] != target
         if moved or what:
             kind = "move" if moved else "change"
             plan.people.append(
