@@ -449,3 +449,66 @@ def test_the_new_plan_form_previews_its_rounds_as_one_fills_it_in(app, org, admi
     assert text.count("<tr>") == 7 and "fredag" in text and "<html" not in text
     bad = page_text(admin_client.get("/admin/plans/preview?cadence=daily"))
     assert "<tr>" not in bad
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/admin/units", {"name": "", "parent_id": "abc"}),
+        ("/admin/units", {"name": "X" * 300, "parent_id": "99999999999"}),
+        ("/admin/units/{birk}/move", {"parent_id": "{birk}"}),
+        ("/admin/units/{birk}/roles", {"email": "nobody@x.example", "role": "leader"}),
+        ("/admin/units/{birk}/roles", {"email": PEOPLE["tr"], "role": "boss"}),
+        ("/admin/people/new", {"name": "A", "email": PEOPLE["tr"], "unit_id": "{birk}"}),
+        (
+            "/admin/people/new",
+            {"name": "A", "email": "a@x.example", "unit_id": "{birk}", "locale": "sv"},
+        ),
+        ("/admin/people/{employee}/edit", {"name": "A", "email": "x" * 300 + "@x.example"}),
+        ("/admin/people/{employee}/move", {"unit_id": ""}),
+        ("/admin/people/{employee}/role", {"role": "leader", "unit_id": "x"}),
+        ("/admin/people/{employee}/committee_add", {"committee_id": "2147483647"}),
+        ("/admin/committees", {"name": "   "}),
+        ("/admin/committees/{committee}/member_add", {"person_id": "99999999"}),
+        ("/admin/committees/{committee}/unit_remove", {"unit_id": "{birk}"}),
+        ("/admin/plans", {"name": "P", "cadence": "weekly", "weekday": "0", "hour": "24"}),
+        (
+            "/admin/plans",
+            {
+                "name": "P",
+                "cadence": "weekly",
+                "weekday": "0",
+                "hour": "9",
+                "round_days": "7",
+                "questions_per_round": "5",
+                "release_delay_hours": "48",
+                "unit_ids": ["{birk}", "x"],
+                "dimension_ids": ["nonsense"],
+            },
+        ),
+        ("/admin/sign-in", {"unit_id": "2147483647"}),
+        ("/admin/sign-in", {}),
+        ("/admin/import/confirm", {"fingerprint": "x"}),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_changes_nothing(
+    app, org, admin_client, database, path, data
+):
+    values = {
+        "birk": org["Afsnit Birk"],
+        "employee": org["employee"],
+        "committee": org["committee"],
+    }
+    path = path.format(**values)
+    data = {
+        key: [v.format(**values) for v in value]
+        if isinstance(value, list)
+        else value.format(**values)
+        for key, value in data.items()
+    }
+    before = audit_rows(database)
+    response = post(admin_client, path, **data)
+    assert response.status_code in (303, 404), response.status_code
+    if response.status_code == 303:
+        assert "admin-flash error" in page_text(admin_client.get(response.location))
+    assert audit_rows(database) == before
