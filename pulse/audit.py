@@ -2,7 +2,7 @@
 
 A row holds the kind of change and its plain parameters (names, counts, ids) as JSON, never a
 token, an answer or who answered. The administration area turns a row into a sentence in the
-reader's language (`pulse/admin/audit_log.py`).
+reader's language (`pulse/admin/messages.py`).
 """
 
 from __future__ import annotations

@@ -142,6 +142,9 @@ def describe(event: AuditEvent) -> str:
             to=p.get("to"),
             count=p.get("count", 0),
         ),
+        # pulse/api/tokens.py writes the token's name and scope as plain text.
+        "api_token.issued": lambda: _("Made the API token %(token)s.", token=p.get("text")),
+        "api_token.revoked": lambda: _("Revoked the API token %(token)s.", token=p.get("text")),
     }
     text = texts.get(event.kind)
     if text is not None:

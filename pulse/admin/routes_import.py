@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 
 from pulse.admin import bp
 from pulse.admin.messages import error_text
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.orgimport import ImportRefused, Problem, apply_plan, make_plan, read_rows
 from pulse.orgimport.messages import field_names, problem_text, summary_lines
 from pulse.timeutil import utcnow

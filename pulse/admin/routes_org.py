@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from pulse.admin import bp, service
 from pulse.admin.common import change, form_int, label, owned, unit_choices, unit_paths
 from pulse.admin.messages import KIND_GROUPS, describe
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.models import (
     AuditEvent,
     Committee,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from pulse.admin import bp, service
 from pulse.admin.common import change, form_int, owned, unit_choices, unit_paths
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.i18n import LANGUAGE_NAMES
 from pulse.models import Committee, Person, Unit
 from pulse.web import render_page

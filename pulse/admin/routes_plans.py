@@ -19,9 +19,9 @@ from pulse.admin.plans import (
     set_plan_state,
 )
 from pulse.admin.service import AdminError
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
-from pulse.models import Plan, Round
+from pulse.forms import EmptyForm
+from pulse.models import Plan, Round, RoundState
 from pulse.scheduling.plans import preview
 from pulse.scheduling.rotation import DimensionItems, Schedule, plan_rounds
 from pulse.timeutil import utcnow
@@ -79,12 +79,13 @@ def add_plan():
 def plan(plan_id: int):
     """The plan's form, its open and scheduled rounds, and the next planned ones."""
     plan = owned(Plan, plan_id)
-    locale = str(get_locale())
     names = {d_id: name for d_id, name in _form_context(plan)["dimensions"]}
     rounds = list(
         db.session.scalars(
             select(Round)
-            .where(Round.plan_id == plan.id, Round.state.in_(["scheduled", "open"]))
+            .where(
+                Round.plan_id == plan.id, Round.state.in_([RoundState.SCHEDULED, RoundState.OPEN])
+            )
             .order_by(Round.opens_at)
         )
     )
@@ -97,7 +98,6 @@ def plan(plan_id: int):
             (p.opens_at, p.closes_at, "planned", list(p.dimension_ids))
             for p in preview(plan, utcnow())
         ]
-    del locale
     return render_template("admin/plan.html", upcoming=upcoming, names=names, **_form_context(plan))
 
 

@@ -12,8 +12,8 @@ from pulse.admin.messages import error_text
 from pulse.admin.service import path_of
 from pulse.admin.signin_mail import send_sign_in_links, team_recipients
 from pulse.audit import record
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.models import Person, Unit
 from pulse.timeutil import utcnow
 

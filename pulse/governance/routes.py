@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.governance import bp
 from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
-from pulse.models import AuditEvent, PrivacyChange
+from pulse.models import AuditEvent, PrivacyChange, PrivacyChangeStatus
 from pulse.timeutil import utcnow
 
 
@@ -111,7 +111,7 @@ def _open_proposals(organisation_id: int) -> list[PrivacyChange]:
             select(PrivacyChange)
             .where(
                 PrivacyChange.organisation_id == organisation_id,
-                PrivacyChange.status == "proposed",
+                PrivacyChange.status == PrivacyChangeStatus.PROPOSED,
             )
             .order_by(PrivacyChange.proposed_at)
         )

@@ -512,3 +512,20 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(
     if response.status_code == 303:
         assert "admin-flash error" in page_text(admin_client.get(response.location))
     assert audit_rows(database) == before
+
+
+def test_the_overview_and_committee_pages_lead_to_api_tokens_and_the_med_page(
+    app, org, admin_client
+):
+    overview = page_text(admin_client.get("/admin/"))
+    assert 'href="/admin/api-tokens"' in overview
+    committee = page_text(admin_client.get(f"/admin/committees/{org['committee']}"))
+    assert f'href="/med/{org["committee"]}"' in committee
+    assert admin_client.get(f"/med/{org['committee']}").status_code == 200
+    made = admin_client.post(
+        "/admin/api-tokens",
+        data={"name": "Power BI", "unit": "", "csrf_token": csrf_token(admin_client, "/admin/")},
+    )
+    assert made.status_code == 200
+    audit = page_text(admin_client.get("/admin/audit"))
+    assert "Oprettede API-tokenet Power BI" in audit  # a sentence, not the raw row

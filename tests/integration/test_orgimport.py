@@ -19,6 +19,7 @@ from pulse.models import (
     RoleAssignment,
     Round,
     RoundMember,
+    RoundState,
     RoundTeam,
     Unit,
 )
@@ -179,7 +180,7 @@ def reorganised(tmp_path) -> Path:
 def test_moves_and_leavers_count_from_the_next_round(runner, database, tmp_path):
     from datetime import timedelta
 
-    from pulse.lifecycle import create_round, open_round
+    from pulse.rounds import create_round, open_round
     from pulse.timeutil import utcnow
     from tests.factories import load_questions
 
@@ -215,7 +216,7 @@ def test_moves_and_leavers_count_from_the_next_round(runner, database, tmp_path)
         assert lars.active is False and lars.membership is not None  # kept, not deleted
         closed = session.scalar(select(Unit).where(Unit.name == "Børnehaven"))
         assert closed.closed_at is not None
-        session.execute(db.update(Round).values(state="released"))
+        session.execute(db.update(Round).values(state=RoundState.RELEASED))
     next_round = state_of_round(database, open_new_round())
     teams = {name: invited for name, invited in next_round["teams"]}
     assert "Børnehaven" not in teams
@@ -245,8 +246,7 @@ def state_of_round(database, round_id: int) -> dict:
 def test_reorganisation_after_release_changes_nothing_released(runner, database, tmp_path):
     from datetime import timedelta
 
-    from pulse.anonymity.release import release_round
-    from pulse.lifecycle import close_round, create_round, open_round
+    from pulse.rounds import close_round, create_round, open_round, release_round
     from pulse.timeutil import utcnow
     from tests.factories import load_questions
 
