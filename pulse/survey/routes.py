@@ -6,9 +6,8 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from pulse.anonymity.settings import organisation_settings, round_settings
-from pulse.extensions import db
 from pulse.invitations import finished_round_of_organisation
-from pulse.models import Organisation, Round
+from pulse.models import Round
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
 from pulse.survey.service import (
@@ -109,7 +108,7 @@ def _render(round_: Round, state: AnswerState, questions: list, *, status: int =
         "survey/answer.html",
         PULSE_FRAGMENT,
         round=round_,
-        privacy=round_settings(round_, db.session.get(Organisation, round_.organisation_id)),
+        privacy=round_settings(round_, current_user.organisation),
         state=state,
         questions=questions,
         answer_errors=context.pop("answer_errors", {}),
