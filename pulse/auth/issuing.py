@@ -13,6 +13,7 @@ A link signs its holder in as the person. So:
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select
@@ -59,7 +60,8 @@ def issue_link(person: Person, how: How, now: datetime, valid_days: int, by: Per
             subject_id=person.id,
             at=now,
             kind=f"signin.{how}",
-            detail="",
+            # For the administration area's audit log (pulse/admin/messages.py): the name only.
+            detail=json.dumps({"person": person.name}, ensure_ascii=False),
         )
     )
     return token
