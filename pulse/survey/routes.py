@@ -10,6 +10,7 @@ from pulse.figures import team_summary
 from pulse.governance.rules import sides_of
 from pulse.models import Round
 from pulse.results.actions import recent_actions_for_employee, status_names
+from pulse.results.history import results_history
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
 from pulse.survey.queries import (
@@ -48,6 +49,7 @@ def home():
     return render_template(
         "survey/home.html",
         summary=summary,
+        history=results_history(membership.unit, membership.unit_id) if membership else None,
         actions=recent_actions_for_employee(membership.unit, now) if membership else [],
         status_names=status_names(),
         governs=bool(sides_of(current_user)),
