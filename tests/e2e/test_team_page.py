@@ -140,3 +140,122 @@ def _leader_id(live_server, workplace_id: int) -> int:
                 RoleAssignment.unit_id == workplace_id, RoleAssignment.role == "leader"
             )
         )
+
+
+# -- Every interactive control of the team page keeps the charts drawn -------------------------
+# htmx replaces a section (outerHTML); plotly must draw into the new element every time. The
+# graph div's `data` is what plotly drew, so it is read from the page itself.
+
+CHART_POINTS = """(selector) => {
+  const element = document.querySelector(selector);
+  if (!element || !element.data || !element.querySelector('.main-svg')) return -1;
+  return Math.max(0, ...element.data.map((trace) => (trace.x || []).length));
+}"""
+
+
+def chart_points(page, selector: str) -> int:
+    """How many points (categories) the chart at `selector` drew; -1 when it drew nothing."""
+    page.wait_for_function(f"({CHART_POINTS})({selector!r}) > 0")
+    return page.evaluate(CHART_POINTS, selector)
+
+
+def assert_charts_hold_data(page) -> None:
+    trend_rows = page.locator("#trend tbody tr").count()
+    assert chart_points(page, "#trend .chart") == trend_rows
+    participation_rows = page.locator("section[aria-labelledby=participation-heading] tbody tr")
+    assert chart_points(page, "section[aria-labelledby=participation-heading] .chart") == (
+        participation_rows.count()
+    )
+
+
+def open_team_page(live_server, browser, role: str = "leader", viewport=None):
+    workplace_id = unit_ids(live_server)[0]
+    context, page = sign_in(browser, live_server.links()[role][2], viewport)
+    page.goto(f"{live_server.url}/team/{workplace_id}")
+    assert_charts_hold_data(page)
+    return context, page
+
+
+def test_every_theme_tab_keeps_a_chart_with_data(live_server, browser):
+    context, page = open_team_page(live_server, browser)
+    names = page.locator("#trend nav.tabs a").all_inner_texts()
+    assert len(names) >= 5, names
+    for name in [*names[1:], names[0]]:
+        page.locator("#trend nav.tabs").get_by_role("link", name=name, exact=True).click()
+        page.locator("#trend nav.tabs a[aria-current]").filter(
+            has_text=re.compile(f"^{re.escape(name)}$")
+        ).wait_for()
+        assert page.locator("#trend caption").inner_text().startswith(name)
+        assert_charts_hold_data(page)
+    context.close()
+
+
+def test_switching_the_round_keeps_the_charts(live_server, browser):
+    context, page = open_team_page(live_server, browser)
+    select = page.locator("#comments select[name=round]")
+    rounds = select.locator("option").evaluate_all("(options) => options.map((o) => o.value)")
+    assert len(rounds) >= 3
+    for value in rounds[1:4]:
+        select.select_option(value)
+        page.wait_for_function(
+            "(value) => document.querySelector('#comments select').value === value"
+            " && !document.querySelector('#comments.htmx-request')",
+            arg=value,
+        )
+        page.wait_for_load_state("networkidle")
+        assert_charts_hold_data(page)
+    context.close()
+
+
+def test_creating_and_editing_an_action_keeps_the_charts(live_server, browser):
+    context, page = open_team_page(live_server, browser, role="TR (shop steward)")
+    title = "Tavlemøde om vagtplanen"
+    form = page.locator("#actions .new-action form")
+    form.get_by_label(re.compile("Hvad vil I gøre", re.I)).fill(title)
+    form.get_by_label(re.compile("Følg op den", re.I)).fill("2031-03-14")
+    form.get_by_role("button").click()
+    summary = page.locator("#actions details summary", has_text=title)
+    summary.wait_for()
+    # The follow-up date is in another year: it says so, in Danish.
+    assert "14. mar. 2031" in summary.inner_text()
+    assert_charts_hold_data(page)
+
+    summary.click()
+    details = page.locator("#actions details", has_text=title)
+    details.get_by_label(re.compile("^Status", re.I)).select_option(index=1)
+    details.get_by_label(re.compile("Note", re.I)).fill("Aftalt på personalemødet")
+    details.get_by_role("button").click()
+    page.locator("#actions details", has_text=title).locator(
+        "li", has_text="Aftalt på personalemødet"
+    ).wait_for(state="attached")
+    assert_charts_hold_data(page)
+    context.close()
+
+
+def test_comments_for_representatives_only_reach_tr_and_amr(live_server, browser):
+    """The comments section, as the leader and as the TR see it, round by round: the TR sees
+    everything the leader sees and the comments addressed only to TR and AMR."""
+    leader_context, leader = open_team_page(live_server, browser, role="leader")
+    tr_context, tr = open_team_page(live_server, browser, role="TR (shop steward)")
+    rounds = leader.locator("#comments select option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    extra = 0
+    for value in rounds[:6]:
+        seen = {}
+        for name, page in (("leader", leader), ("tr", tr)):
+            page.locator("#comments select[name=round]").select_option(value)
+            page.wait_for_function(
+                "(value) => document.querySelector('#comments select').value === value",
+                arg=value,
+            )
+            page.wait_for_load_state("networkidle")
+            seen[name] = sorted(page.locator("#comments ul.comments li").all_inner_texts())
+            assert_charts_hold_data(page)
+        assert set(seen["leader"]) <= set(seen["tr"]), value
+        extra += len(seen["tr"]) - len(seen["leader"])
+        if seen["tr"]:
+            assert "TR" in tr.locator("#comments .hint").inner_text()
+    assert extra > 0, "no round had a comment addressed only to TR and AMR"
+    leader_context.close()
+    tr_context.close()
