@@ -259,3 +259,52 @@ def test_comments_for_representatives_only_reach_tr_and_amr(live_server, browser
     assert extra > 0, "no round had a comment addressed only to TR and AMR"
     leader_context.close()
     tr_context.close()
+
+
+# -- Small phones and accessibility -----------------------------------------------------------
+
+SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_pages_fit_a_small_phone_and_pass_the_accessibility_audit(live_server, browser):
+    """At 320 px nothing scrolls sideways but a table that says it does; axe finds no serious
+    or critical violation on the home, team, privacy-settings and cards pages."""
+    workplace_id = unit_ids(live_server)[0]
+    small = {"width": 320, "height": 640}
+    links = live_server.links()
+    checked = []
+
+    def check(page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at 320 px"
+        for region in page.locator(".table-scroll").all():
+            assert region.get_attribute("role") == "region" and region.get_attribute("aria-label")
+        assert serious(Axe().run(page)) == [], name
+        checked.append(name)
+
+    employee_context, employee = sign_in(browser, links["employee"][2], small)
+    assert employee.locator("section[aria-labelledby=history-heading] meter").count() > 0
+    check(employee, "home")
+
+    tr_context, tr = sign_in(browser, links["TR (shop steward)"][2], small)
+    tr.goto(f"{live_server.url}/team/{workplace_id}")
+    assert_charts_hold_data(tr)
+    check(tr, "team")
+    tr.goto(f"{live_server.url}/team/{workplace_id}/dialogue-cards")
+    assert tr.locator(".dialogue-card").count() >= 7
+    assert tr.get_by_role("button", name=re.compile("Udskriv kortene")).count() == 1
+    check(tr, "dialogue cards")
+    tr.goto(f"{live_server.url}/privacy-settings")
+    assert tr.locator("input[type=number][min][max]").count() == 2
+    assert tr.locator("input[type=checkbox][role=switch]").count() == 1
+    check(tr, "privacy settings")
+
+    admin_context, admin = sign_in(browser, links["administrator"][2], small)
+    admin.goto(f"{live_server.url}/cards/")
+    check(admin, "QR card teams")
+    admin.locator("form", has_text="Nattevagten").get_by_role("button").first.click()
+    admin.wait_for_selector("article.invite")
+    check(admin, "QR cards")
+    assert len(checked) == 6
+    for context in (employee_context, tr_context, admin_context):
+        context.close()
