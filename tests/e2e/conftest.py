@@ -315,9 +315,16 @@ class Phone:
     """A page on a phone-sized browser context, with everything the page complained about."""
 
     page: object
+    watch: Watch | None = None
     console: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[dict] = field(default_factory=list)
+
+    def forget_deliberate_violations(self) -> None:
+        """After a test broke the CSP on purpose: not a fault of the page."""
+        self.csp_violations.clear()
+        if self.watch is not None:
+            self.watch.errors.clear()
 
     def complaints(self) -> list[str]:
         return (
@@ -352,7 +359,8 @@ def phone(browser) -> Iterator[Phone]:
     page = context.new_page()
     # The context's watch collects CSP violations; the phone shares its list, so a test that
     # causes one on purpose can check it and then clear it.
-    phone = Phone(page=page, csp_violations=context.pulse_watch.csp_violations)
+    phone = Phone(page=page, watch=context.pulse_watch)
+    phone.csp_violations = phone.watch.csp_violations
     page.on("console", lambda msg: phone.console.append(f"[{msg.type}] {msg.text}"))
     page.on("pageerror", lambda error: phone.page_errors.append(str(error)))
     try:
