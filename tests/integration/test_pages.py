@@ -214,3 +214,21 @@ def test_demo_links_stay_with_the_same_people_after_the_employee_answers(
         after = [(kind, person.id) for kind, person in demo_module.demo_people(organisation)]
     assert after == before
     assert [kind for kind, _id in before] == ["employee", "leader", "tr", "amr", "med", "admin"]
+
+
+def test_dialogue_cards_print_for_the_trio_only_in_their_language(app, world, client):
+    answer_and_release(app, world, dict.fromkeys(world.team_a_ids, 4))
+    path = f"/team/{world.workplace_id}/dialogue-cards"
+    sign_in(client, world.alice)  # an employee, not in the TRIO
+    assert client.get(path).status_code == 404
+    sign_in(client, world.leader_id)
+    html = page_text(client.get(path))
+    assert len(elements(html, "article", class_="dialogue-card")) >= 7
+    assert len(elements(html, "button", data_print=True)) == 1
+    assert "Hvordan understøtter tillid løsningen af kerneopgaven?" in html
+    with app.app_context():
+        db.session.get(Person, world.leader_id).locale = "nb"
+        db.session.commit()
+    html = page_text(client.get(path))
+    assert "Hvordan støtter tillit opp under løsningen av kjerneoppgaven?" in html
+    assert translated(app, "Print the cards") not in html  # Norwegian, not Danish
