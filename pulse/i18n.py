@@ -134,7 +134,8 @@ def short_day(value: date | datetime | None, *, with_year: bool | None = None) -
     local = _local(value)
     if with_year is None:
         with_year = local.year != _this_year()
-    return format_skeleton("yMMMd" if with_year else "MMMd", local, locale=get_locale())
+    text = format_skeleton("yMMMd" if with_year else "MMMd", local, locale=get_locale())
+    return text.replace(" ", "\u00a0")  # a date never breaks across lines
 
 
 def register_filters(app: Flask) -> None:
