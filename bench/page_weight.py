@@ -1,4 +1,4 @@
-"""How much the employee's answer page weighs on a first visit, compressed (DESIGN.md §6: ≤ 60 KB).
+"""How much the employee's answer page weighs on a first visit, compressed (the budget: ≤ 60 KB).
 
 Counts what a phone downloads to show the page: the HTML, every stylesheet and script it links,
 and the service worker with the outbox script it imports (installed on that first visit too).
@@ -62,14 +62,15 @@ def main() -> int:
     from pulse.auth.tokens import issue_sign_in_token
     from pulse.demo import create_demo, demo_people
     from pulse.extensions import db
+    from pulse.invitations import open_round_for
     from pulse.models import Organisation
-    from pulse.survey.queries import open_round_for
     from pulse.timeutil import utcnow
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
             {
                 "SECRET_KEY": "bench-only",
+                "PULSE_ANSWER_KEY": "bench-only-answer-key",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
                 "SESSION_COOKIE_SECURE": False,
                 "SESSION_COOKIE_NAME": "pulse_session",

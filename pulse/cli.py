@@ -13,8 +13,10 @@ from pulse.auth.tokens import issue_sign_in_token
 from pulse.extensions import db
 from pulse.models import Organisation, Person, Round, RoundState
 from pulse.timeutil import utcnow
+from pulse.verify import verify_command
 
 pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
+pulse_cli.add_command(verify_command)  # pulse/verify.py: check the anonymity promises
 
 #: How `links --demo` names each kind of user.
 ROLE_TITLES = {
@@ -40,7 +42,7 @@ def load_questions() -> None:
 @pulse_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if an organisation already exists.")
 def demo(if_empty: bool) -> None:
-    """Create the demo municipality with 12 weeks of answered pulses."""
+    """Create the demo municipality with 16 weeks of answered pulses."""
     from pulse.demo import create_demo
 
     if db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -123,7 +125,7 @@ def plan(plan_id: int, count: int) -> None:
 @click.argument("round_id", type=int)
 def release(round_id: int) -> None:
     """Release a closed round now, without waiting for its release delay."""
-    from pulse.anonymity.release import release_round
+    from pulse.rounds import CleanupPending, release_round
 
     round_ = db.session.get(Round, round_id)
     if round_ is None:
@@ -132,7 +134,10 @@ def release(round_id: int) -> None:
         raise click.ClickException(f"Round {round_id} is still open; it must close first.")
     if round_.state != RoundState.CLOSED:
         raise click.ClickException(f"Round {round_id} is {round_.state}; nothing to release.")
-    release_round(round_, utcnow())
+    try:
+        release_round(round_, utcnow())
+    except CleanupPending as pending:
+        raise click.ClickException(str(pending)) from pending
     click.echo(f"Round {round_id} released.")
 
 
@@ -143,7 +148,7 @@ def retention() -> None:
 
     months = current_app.config["ANSWER_RETENTION_MONTHS"]
     cleared = delete_expired_answers(utcnow(), months)
-    click.echo(f"Raw answers deleted for {cleared} round(s) released over {months} months ago.")
+    click.echo(f"Comments deleted for {cleared} round(s) released over {months} months ago.")
 
 
 @pulse_cli.command("vapid-keys")

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pulse.anonymity.rules import hide_for_viewer
+from pulse.anonymity.rules import distributions_hidden_for_viewer, hide_for_viewer
+from pulse.anonymity.settings import round_settings
 from pulse.extensions import db
-from pulse.models import Organisation, ReleasedFigure, Round, RoundState, Unit
+from pulse.models import FigureKind, Organisation, ReleasedFigure, Round, RoundState, Unit
 
 
 @dataclass(frozen=True)
@@ -58,29 +59,30 @@ def round_view(round_: Round, viewer_unit_id: int | None) -> dict[tuple[str, str
                 )
             ).all()
         )
-        k = round_.min_group_size or 5
-        comment_k = round_.min_comment_group_size or 10
+        settings = round_settings(round_, db.session.get(Organisation, round_.organisation_id))
         for (kind, ref), family in families.items():
-            if kind == "dimension":
+            if kind == FigureKind.DIMENSION:
                 continue  # follows its questions, below
             totals = {f.unit_id: None if f.suppressed else f.respondents for f in family}
-            family_k = comment_k if kind == "comments" else k
+            family_k = settings.comment_k if kind == FigureKind.COMMENTS else settings.k
             for uid in hide_for_viewer(parents, totals, family_k, viewer_unit_id):
                 hidden.add((kind, ref, uid))
-            if kind == "question":
-                # Distributions need their own threshold, k + 1 for a member as well.
-                spreads = {
-                    f.unit_id: f.respondents if f.distribution is not None else None for f in family
-                }
-                organisation = db.session.get(Organisation, round_.organisation_id)
-                distribution_k = max(organisation.min_distribution_size, k)
-                for uid in hide_for_viewer(parents, spreads, distribution_k, viewer_unit_id):
+            if kind == FigureKind.QUESTION:
+                # Distributions need their own threshold, + 1 for the cell holding the viewer.
+                seen = {u: None if (kind, ref, u) in hidden else t for u, t in totals.items()}
+                spreads = [f.unit_id for f in family if f.distribution is not None]
+                distribution_k = settings.distribution_k
+                for uid in distributions_hidden_for_viewer(
+                    parents, seen, spreads, distribution_k, viewer_unit_id
+                ):
                     hidden_distributions.add((ref, uid))
         questions_of = _questions_by_dimension(round_)
         for (kind, ref), family in families.items():
-            if kind == "dimension":
+            if kind == FigureKind.DIMENSION:
                 for f in family:
-                    if any(("question", q, f.unit_id) in hidden for q in questions_of[ref]):
+                    if any(
+                        (FigureKind.QUESTION, q, f.unit_id) in hidden for q in questions_of[ref]
+                    ):
                         hidden.add((kind, ref, f.unit_id))
 
     view = {}
@@ -132,10 +134,17 @@ def team_summary(unit: Unit, viewer_unit_id: int | None) -> TeamSummary | None:
         round=round_,
         unit=unit,
         participation=view.get(
-            ("participation", "", unit.id), Figure("participation", "", unit.id, False)
+            (FigureKind.PARTICIPATION, "", unit.id),
+            Figure(FigureKind.PARTICIPATION, "", unit.id, False),
         ),
         dimensions=[
-            (d, view.get(("dimension", d, unit.id), Figure("dimension", d, unit.id, False)))
+            (
+                d,
+                view.get(
+                    (FigureKind.DIMENSION, d, unit.id),
+                    Figure(FigureKind.DIMENSION, d, unit.id, False),
+                ),
+            )
             for d in dimension_ids
         ],
     )

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from pulse.auth.forms import EmptyForm
 from pulse.cards import bp
 from pulse.cards.pdf import render_cards_pdf
 from pulse.cards.service import make_cards
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.models import Membership, Role, Unit
 from pulse.timeutil import utcnow
 

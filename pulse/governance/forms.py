@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from pulse.governance.rules import LIMITS, MANAGEMENT, REPRESENTATIVES
 from pulse.i18n import when
-from pulse.models import Organisation, Person, PrivacyChange
+from pulse.models import Organisation, Person, PrivacyChange, PrivacyChangeStatus
 
 SETTING_NAMES = {
     "min_group_size": _l("Minimum group size for a figure"),
@@ -126,14 +126,14 @@ def change_summary(change: PrivacyChange) -> str:
 def outcome_text(change: PrivacyChange, decided_by: str) -> str:
     """What became of a proposal, with who decided and when."""
     date = when(change.decided_at) if change.decided_at else ""
-    if change.status == "approved":
+    if change.status == PrivacyChangeStatus.APPROVED:
         return _(
             "Approved %(date)s by %(name)s. It applies to rounds that open after that.",
             name=decided_by,
             date=date,
         )
-    if change.status == "rejected":
+    if change.status == PrivacyChangeStatus.REJECTED:
         return _("Rejected %(date)s by %(name)s.", name=decided_by, date=date)
-    if change.status == "withdrawn":
+    if change.status == PrivacyChangeStatus.WITHDRAWN:
         return _("Withdrawn %(date)s by %(name)s.", name=decided_by, date=date)
     return _("Waiting for the other side.")

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.governance import bp
 from pulse.governance.forms import (
     SIDE_IN_SENTENCE,
@@ -17,7 +17,7 @@ from pulse.governance.forms import (
     proposal_views,
 )
 from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
-from pulse.models import Organisation, Person, PrivacyChange
+from pulse.models import Organisation, Person, PrivacyChange, PrivacyChangeStatus
 from pulse.timeutil import utcnow
 
 #: How many past proposals the page's history lists.
@@ -130,7 +130,7 @@ def _open_proposals(organisation_id: int) -> list[PrivacyChange]:
             select(PrivacyChange)
             .where(
                 PrivacyChange.organisation_id == organisation_id,
-                PrivacyChange.status == "proposed",
+                PrivacyChange.status == PrivacyChangeStatus.PROPOSED,
             )
             .order_by(PrivacyChange.proposed_at)
         )

@@ -1,4 +1,4 @@
-"""Two-party changes of the privacy settings (DESIGN.md §3.8).
+"""Two-party changes of the privacy settings (docs/anonymity.md, "Two-party governance").
 
 Management (an administrator or a leader) and the employees' representatives (a TR) must both
 agree: one side proposes, a person from the other side approves. Every step is written to the
@@ -12,7 +12,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from pulse.extensions import db
-from pulse.models import AuditEvent, Organisation, Person, PrivacyChange, Role, RoleAssignment
+from pulse.models import (
+    AuditEvent,
+    Organisation,
+    Person,
+    PrivacyChange,
+    PrivacyChangeStatus,
+    Role,
+    RoleAssignment,
+)
 
 MANAGEMENT = "management"
 REPRESENTATIVES = "representatives"
@@ -64,7 +72,7 @@ def propose(
 def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) -> None:
     """Approve (the change applies now) or reject. Only the other side may approve; the
     proposer may withdraw by rejecting their own proposal."""
-    if change.status != "proposed":
+    if change.status != PrivacyChangeStatus.PROPOSED:
         raise GovernanceError("already_decided")
     organisation = db.session.get(Organisation, change.organisation_id)
     own = person.id == change.proposed_by_id
@@ -79,11 +87,11 @@ def decide(change: PrivacyChange, person: Person, approve: bool, now: datetime) 
         setattr(organisation, change.setting, int(change.new_value))
         if change.setting == "comments_enabled":
             organisation.comments_enabled = bool(int(change.new_value))
-        change.status = "approved"
+        change.status = PrivacyChangeStatus.APPROVED
     else:
         if not own and not sides_of(person):
             raise GovernanceError("needs_other_side")
-        change.status = "withdrawn" if own else "rejected"
+        change.status = PrivacyChangeStatus.WITHDRAWN if own else PrivacyChangeStatus.REJECTED
     change.decided_by_id = person.id
     change.decided_at = now
     _audit(

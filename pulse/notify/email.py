@@ -16,9 +16,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from pulse.content import estimated_minutes
 from pulse.i18n import when
 from pulse.models import Round
-from pulse.survey.queries import estimated_minutes
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from pulse import ROOT
+from pulse.config import ROOT
 from pulse.extensions import db
+from pulse.invitations import open_round_for
 from pulse.notify.push import SubscriptionError, forget_subscription, save_subscription
 from pulse.pwa import bp
-from pulse.survey.queries import open_round_for
 from pulse.survey.service import is_accepting, participation_of
 from pulse.timeutil import utcnow
 

@@ -6,13 +6,13 @@ from flask import abort, render_template
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from pulse.content import dimension_names
 from pulse.extensions import db
 from pulse.models import Unit
 from pulse.results import bp
 from pulse.results.access import viewable_units
 from pulse.results.data import dialogue_cards as cards_for
 from pulse.results.data import team_data
-from pulse.survey.queries import dimension_names
 
 
 @bp.get("/team/<id:unit_id>/dialogue-cards")

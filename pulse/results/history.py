@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pulse.extensions import db
 from pulse.figures import Figure, round_view
-from pulse.models import ReleasedFigure, Round, RoundState, Unit
+from pulse.models import FigureKind, ReleasedFigure, Round, RoundState, Unit
 
 #: How many rounds with something to show the home page lists, and how far back it looks.
 SHOWN_ROUNDS = 4
@@ -62,10 +62,10 @@ def _entry(round_: Round, chain: list[Unit], viewer_unit_id: int | None) -> Hist
         shown = [
             (d, figure)
             for d in dimension_ids
-            if (figure := view.get(("dimension", d, unit.id))) is not None and figure.shown
+            if (figure := view.get((FigureKind.DIMENSION, d, unit.id))) is not None and figure.shown
         ]
         if shown:
-            participation = view.get(("participation", "", unit.id))
+            participation = view.get((FigureKind.PARTICIPATION, "", unit.id))
             return HistoryEntry(
                 round=round_,
                 unit=unit,

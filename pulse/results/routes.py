@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from pulse.content import dimension_names
 from pulse.extensions import db
 from pulse.models import Action, Round, Unit
 from pulse.results import bp
@@ -23,7 +24,6 @@ from pulse.results.actions import (
 from pulse.results.charts import participation_chart, trend_chart
 from pulse.results.data import comments_for, dialogue_cards, team_data
 from pulse.results.forms import ActionForm
-from pulse.survey.queries import dimension_names
 from pulse.timeutil import utcnow
 from pulse.web import render_page
 

@@ -128,8 +128,8 @@ def run_links_cli(app) -> dict[str, tuple[str, str, str]]:
 def open_round_id(app, person_id: int) -> int:
     """The open round the person is invited to (the demo has exactly one)."""
     from pulse.extensions import db
+    from pulse.invitations import open_round_for
     from pulse.models import Person
-    from pulse.survey.queries import open_round_for
     from pulse.timeutil import utcnow
 
     with app.app_context():

@@ -11,10 +11,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from pulse.anonymity.release import release_round
 from pulse.extensions import db
-from pulse.lifecycle import close_round
 from pulse.models import Organisation, Person, PrivacyChange, Round
+from pulse.rounds import close_round, release_round
 from pulse.survey.service import Outcome, Submission, submit
 from pulse.timeutil import utcnow
 from tests.factories import sign_in

@@ -9,10 +9,9 @@ import uuid
 
 from sqlalchemy import select
 
-from pulse.anonymity.release import release_round
 from pulse.extensions import db
-from pulse.lifecycle import close_round
 from pulse.models import Action, ActionEvent, Person, Role, Round
+from pulse.rounds import close_round, release_round
 from pulse.survey.service import Submission, submit
 from pulse.timeutil import utcnow
 from tests.factories import assign_role, make_person, make_unit, sign_in
