@@ -104,6 +104,7 @@ def configure_web(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from pulse.about import bp as about_bp
+    from pulse.admin import bp as admin_bp
     from pulse.auth import bp as auth_bp
     from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
@@ -122,6 +123,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(med_bp)
+    app.register_blueprint(admin_bp)
 
     from pulse.api import configure_api
 

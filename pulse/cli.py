@@ -12,10 +12,12 @@ from sqlalchemy import select
 from pulse.auth.tokens import issue_sign_in_token
 from pulse.extensions import db
 from pulse.models import Organisation, Person, Round, RoundState
+from pulse.orgimport.cli import import_org
 from pulse.timeutil import utcnow
 from pulse.verify import verify_command
 
 pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
+pulse_cli.add_command(import_org)
 pulse_cli.add_command(verify_command)  # pulse/verify.py: check the anonymity promises
 
 #: How `links --demo` names each kind of user.

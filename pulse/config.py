@@ -102,6 +102,8 @@ def load_settings(instance_path: str) -> dict:
         # SQL logging prints rows, and so would link answers to the requests that wrote them:
         # development only (see `lock_sql_logging`).
         "SQLALCHEMY_ECHO": development and _bool(os.environ.get("PULSE_SQL_ECHO"), False),
+        # Administration area: the organisation CSV upload (45,000 people is about 4 MB).
+        "ADMIN_IMPORT_MAX_BYTES": _int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
     }
 
 

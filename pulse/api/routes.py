@@ -7,11 +7,12 @@ import hashlib
 import io
 import json
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, g, request, url_for
 from flask.views import MethodView
 
-from pulse.api import bp, data, schemas
+from pulse.api import bp, data, quarters, schemas
 from pulse.api.tokens import token_from_header
 from pulse.extensions import limiter
 
@@ -174,3 +175,43 @@ class Actions(MethodView):
             "closed_on",
         ]
         return _respond(page, args, columns, "api.Actions")
+
+
+@bp.route("/quarters")
+class Quarters(MethodView):
+    @bp.response(200, schemas.QuarterCount(many=True))
+    def get(self):
+        """Calendar quarters (in the organisation's time zone) with released rounds in scope."""
+        return quarters.quarters(g.api_token, _zone())
+
+
+QUARTER_COLUMNS = [
+    "unit_id",
+    "quarter",
+    "measure",
+    "value",
+    "respondents",
+    "rounds_shown",
+    "rounds_hidden",
+    "change",
+]
+
+
+@bp.route("/quarters/<quarter>/figures")
+class QuarterFigures(MethodView):
+    @bp.arguments(schemas.PageArgs, location="query")
+    @bp.response(200, schemas.QuarterFigurePage)
+    def get(self, args, quarter: str):
+        """A quarter's response rate and dimension indexes per unit, as in the MED summary:
+        built from released figures only (404 for a quarter written other than 2026-Q3)."""
+        wanted = quarters.parse_quarter(quarter)
+        if wanted is None:
+            abort(404)
+        page = quarters.quarter_figures(
+            g.api_token, g.api_scope, wanted, _zone(), args["page"], args["per_page"]
+        )
+        return _respond(page, args, QUARTER_COLUMNS, "api.QuarterFigures", quarter=quarter)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["PULSE_TIMEZONE"])

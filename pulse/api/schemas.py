@@ -86,6 +86,31 @@ class Action(Schema):
     closed_on = fields.Date(allow_none=True, required=True)
 
 
+class QuarterCount(Schema):
+    quarter = fields.String(required=True, metadata={"description": "e.g. 2026-Q3"})
+    rounds = fields.Integer(required=True)
+
+
+class QuarterFigure(Schema):
+    unit_id = fields.Integer(required=True)
+    quarter = fields.String(required=True)
+    measure = fields.String(
+        required=True,
+        metadata={"description": "participation (response rate in %) or a dimension id (index)"},
+    )
+    value = fields.Float(
+        allow_none=True,
+        required=True,
+        metadata={"description": "null when every round's figure was hidden (too few)"},
+    )
+    respondents = fields.Integer(allow_none=True, required=True)
+    rounds_shown = fields.Integer(required=True)
+    rounds_hidden = fields.Integer(required=True)
+    change = fields.Float(
+        allow_none=True, required=True, metadata={"description": "points since last quarter"}
+    )
+
+
 def _page_of(item: type[Schema], name: str) -> type[Schema]:
     return Schema.from_dict(
         {
@@ -103,3 +128,4 @@ UnitPage = _page_of(Unit, "UnitPage")
 RoundPage = _page_of(Round, "RoundPage")
 FigurePage = _page_of(Figure, "FigurePage")
 ActionPage = _page_of(Action, "ActionPage")
+QuarterFigurePage = _page_of(QuarterFigure, "QuarterFigurePage")

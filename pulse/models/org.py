@@ -42,6 +42,9 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: "organisation", "area", "workplace" or "team": for display and for the demo only.
     kind: Mapped[str] = mapped_column(String(20), default="team")
+    #: When the unit was closed (reorganised away). Never deleted: released figures, actions
+    #: and audit rows keep pointing at it.
+    closed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="units")
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")

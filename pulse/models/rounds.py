@@ -46,6 +46,8 @@ class Plan(db.Model):
     questions_per_round: Mapped[int] = mapped_column(default=5)
     release_delay_hours: Mapped[int] = mapped_column(default=48)
     active: Mapped[bool] = mapped_column(default=True)
+    #: When an administrator ended the plan (a paused plan has none and can be resumed).
+    ended_at: Mapped[datetime | None]
 
     units: Mapped[list[Unit]] = relationship(secondary="plan_unit")
     dimensions: Mapped[list[PlanDimension]] = relationship(order_by="PlanDimension.position")

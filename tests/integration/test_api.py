@@ -25,6 +25,7 @@ from pulse.models import (
     ReleasedFigure,
     Role,
     RoleAssignment,
+    Round,
     Unit,
 )
 from pulse.timeutil import utcnow
@@ -294,3 +295,46 @@ def test_the_docs_page_and_the_document_are_public(api_app):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     assert "/api/v1/openapi.json" in page.get_data(as_text=True)
+
+
+def test_quarter_figures_are_the_weighted_mean_of_released_figures(api_app):
+    from zoneinfo import ZoneInfo
+
+    from pulse.med.summary import Quarter, local_day
+
+    client = api_app.test_client()
+    token = _token(api_app)
+    listed = _get(client, token, "/api/v1/quarters").get_json()
+    assert listed and all(q["rounds"] > 0 for q in listed)
+    slug = listed[-1]["quarter"]
+    rows = _all(client, token, f"/api/v1/quarters/{slug}/figures")
+    zone = ZoneInfo(api_app.config["PULSE_TIMEZONE"])
+    checked = 0
+    with api_app.app_context():
+        in_quarter = {
+            r.id
+            for r in db.session.scalars(select(Round).where(Round.state == "released"))
+            if Quarter.of(local_day(r.closes_at, zone)).slug == slug
+        }
+        for row in rows:
+            if row["measure"] == "participation":
+                continue
+            figures = db.session.scalars(
+                select(ReleasedFigure).where(
+                    ReleasedFigure.round_id.in_(in_quarter),
+                    ReleasedFigure.unit_id == row["unit_id"],
+                    ReleasedFigure.kind == "dimension",
+                    ReleasedFigure.ref == row["measure"],
+                )
+            ).all()
+            shown = [f for f in figures if not f.suppressed]
+            assert row["rounds_hidden"] == len(figures) - len(shown)
+            if not shown:
+                assert row["value"] is None and row["respondents"] is None
+                continue
+            total = sum(f.respondents for f in shown)
+            expected = round(sum(f.mean * f.respondents for f in shown) / total, 1)
+            assert row["value"] == expected and row["respondents"] == total
+            checked += 1
+    assert checked > 0
+    assert _get(client, token, "/api/v1/quarters/2026-Q5/figures").status_code == 404
