@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Printed links, QR cards and e-mails must point at the server `make run` starts: the public
+# address follows PORT unless it is set explicitly.
+PULSE_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 
 .PHONY: install install-test run test lint translations chromium oidc-provider clean
@@ -32,9 +35,9 @@ run: install
 	PULSE_ENV=development $(BIN)/flask pulse demo --if-empty
 	@echo
 	@echo "Sign-in links (each works once; open them in separate browsers or private windows):"
-	@PULSE_ENV=development PULSE_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$2 ":", $$1, $$4 }'
+	@PULSE_ENV=development PULSE_BASE_URL=$(PULSE_BASE_URL) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$2 ":", $$1, $$4 }'
 	@echo
-	PULSE_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	PULSE_ENV=development PULSE_BASE_URL=$(PULSE_BASE_URL) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # `make test`: test dependencies, Chromium for the browser tests, `make lint`, then the whole
 # suite. Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.

@@ -22,15 +22,12 @@ from pulse.models import (
     Dimension,
     Membership,
     Organisation,
-    Participation,
     Person,
     Plan,
     PlanDimension,
     Role,
     RoleAssignment,
     Round,
-    RoundMember,
-    RoundState,
     Unit,
 )
 from pulse.rounds import close_round, create_round, open_round, release_due
@@ -275,29 +272,24 @@ def _role(person: Person, role: Role, unit: Unit | None) -> None:
 
 
 def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
-    """One person per kind of user, for `make run`: the employee's TRIO share a workplace."""
-    open_round_ = db.session.scalar(
-        select(Round)
-        .where(Round.organisation_id == organisation.id, Round.state == RoundState.OPEN)
-        .order_by(Round.opens_at.desc())
-    )
-    employee = None
-    if open_round_ is not None:
-        answered = {
-            p.person_id
-            for p in db.session.scalars(
-                select(Participation).where(Participation.round_id == open_round_.id)
-            )
-        }
-        members = db.session.scalars(
-            select(RoundMember)
-            .where(RoundMember.round_id == open_round_.id)
-            .order_by(RoundMember.person_id)
-        ).all()
-        employee = next(
-            (db.session.get(Person, m.person_id) for m in members if m.person_id not in answered),
-            None,
+    """One person per kind of user, for `make run`: the employee's TRIO share a workplace.
+
+    Always the same people, however many have answered since: the employee is the first
+    member of the first team (the one the demo keeps free of the open round) who holds no
+    role, and the others follow from that person's workplace.
+    """
+    with_roles = select(RoleAssignment.person_id)
+    employee = db.session.scalar(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Person.organisation_id == organisation.id,
+            Person.active.is_(True),
+            Person.id.not_in(with_roles),
         )
+        .order_by(Membership.unit_id, Person.id)
+        .limit(1)
+    )
     people: list[tuple[str, Person]] = []
     if employee is not None:
         people.append(("employee", employee))
@@ -316,7 +308,7 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
         if assignment:
             people.append((role.value, assignment.person))
     committee = db.session.scalar(
-        select(Committee).where(Committee.organisation_id == organisation.id)
+        select(Committee).where(Committee.organisation_id == organisation.id).order_by(Committee.id)
     )
     chosen = {person.id for _role_name, person in people}
     # A MED member who is not also a leader: an employee representative, as on a real committee.
@@ -326,17 +318,15 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
             select(RoleAssignment).where(RoleAssignment.role == Role.LEADER)
         )
     }
-    med_member = (
-        next((p for p in committee.members if p.id not in chosen | leaders), None)
-        if committee
-        else None
-    )
+    members = sorted(committee.members, key=lambda p: p.id) if committee else []
+    med_member = next((p for p in members if p.id not in chosen | leaders), None)
     if med_member:
         people.append(("med", med_member))
     admin = db.session.scalar(
         select(RoleAssignment)
         .join(Person)
         .where(RoleAssignment.role == Role.ADMIN, Person.organisation_id == organisation.id)
+        .order_by(RoleAssignment.id)
     )
     if admin:
         people.append(("admin", admin.person))

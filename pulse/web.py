@@ -6,7 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
-from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES, register_filters
 from pulse.logs import where
 from pulse.models import ActionOwner, ActionStatus
 
@@ -159,14 +159,7 @@ def configure_web(app: Flask) -> None:
             "current_locale": str(get_locale()),
         }
 
-    @app.template_filter("when")
-    def _when(value) -> str:
-        # The pattern is translatable: each language writes dates and times its own way.
-        return format_datetime(value, _("EEEE d MMMM 'at' HH:mm"))
-
-    @app.template_filter("day")
-    def _day(value) -> str:
-        return format_datetime(value, _("EEEE d MMMM"))
+    register_filters(app)  # numbers and dates in the user's locale (pulse/i18n.py)
 
     @app.before_request
     def _refuse_nul_characters():

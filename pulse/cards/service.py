@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pulse.auth.issuing import How, has_protected_role, issue_link
 from pulse.extensions import db
+from pulse.i18n import day
 from pulse.models import Membership, Person, Unit
 
 
@@ -64,7 +65,7 @@ def make_cards(unit: Unit, now: datetime, issuer: Person) -> list[Card]:
             url = f"{config['PULSE_BASE_URL']}/login/{token}"
         locale = person.locale or person.organisation.default_locale
         with force_locale(locale):
-            until = format_datetime(now + timedelta(days=days), _("EEEE d MMMM"))
+            until = day(now + timedelta(days=days))  # with the year when it is next year
             cards.append(
                 Card(
                     name=person.name,

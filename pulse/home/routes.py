@@ -10,6 +10,7 @@ from pulse.governance.rules import sides_of
 from pulse.home import bp
 from pulse.invitations import next_round_for, open_round_for
 from pulse.results.actions import recent_actions_for_employee, status_names
+from pulse.results.history import results_history
 from pulse.survey.service import participation_of
 from pulse.timeutil import utcnow
 
@@ -27,6 +28,7 @@ def home():
     return render_template(
         "home/home.html",
         summary=summary,
+        history=results_history(membership.unit, membership.unit_id) if membership else None,
         actions=recent_actions_for_employee(membership.unit, now) if membership else [],
         status_names=status_names(),
         governs=bool(sides_of(current_user)),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from pulse.i18n import separators
 from pulse.med.summary import Summary
 
 BRAND = "#1f5f5b"
@@ -116,6 +117,7 @@ def plotly_spec(chart: ChartData, format_number) -> dict:
         "plot_bgcolor": "#ffffff",
         "legend": {"orientation": "h", "y": -0.12, "traceorder": "normal"},
         "font": {"family": "system-ui, sans-serif", "size": 13},
+        "separators": separators(),  # the axis numbers in the user's language (pulse/i18n.py)
         "xaxis": {"range": [0, 105], "fixedrange": True, "ticksuffix": chart.suffix},
         "yaxis": {"autorange": "reversed", "fixedrange": True, "automargin": True},
     }

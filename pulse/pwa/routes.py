@@ -11,7 +11,14 @@ import hashlib
 import hmac
 import json
 
-from flask import Response, current_app, jsonify, render_template, url_for
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -92,6 +99,16 @@ def service_worker():
     response.headers["Service-Worker-Allowed"] = "/"
     # The browser must check for a new worker on every visit, never use a stale one.
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks ask the site root for it, whatever the pages link to."""
+    response = send_from_directory(
+        current_app.static_folder, "icons/favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
 

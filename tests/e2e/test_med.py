@@ -36,7 +36,7 @@ def open_summary(page, sign_in_url: str) -> None:
     assert quarters.count() >= 2  # the demo has released rounds in two quarters at least
     quarters.first.click()
     page.wait_for_url(re.compile(r"/med/\d+/\d{4}-Q[1-4]$"))
-    page.wait_for_selector("[data-chart='chart-area'] .main-svg")  # plotly drew the chart
+    page.wait_for_selector("#chart-area .main-svg")  # plotly drew the chart
 
 
 def test_the_med_member_reads_and_downloads_the_quarterly_summary(live_server, phone, browser):

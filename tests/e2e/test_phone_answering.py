@@ -289,6 +289,7 @@ def test_no_csp_violation_or_console_message_during_the_flow(live_server, phone)
     assert any(v["directive"].startswith("script-src") for v in phone.csp_violations), (
         "the securitypolicyviolation listener did not report a deliberate violation"
     )
+    phone.forget_deliberate_violations()
 
 
 def _with_field(body: str, name: str, value: str) -> str:
