@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from pulse.auth.tokens import issue_sign_in_token
+from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
 from pulse.models import Organisation, Person, Round, RoundState
 from pulse.orgimport.cli import import_org
@@ -202,7 +202,7 @@ def links(demo_only: bool) -> None:
         ).all()
         rows = [(_role_summary(person), person) for person in people]
     for role, person in rows:
-        token = issue_sign_in_token(person, days)
+        token = issue_link(person, How.OPERATOR, utcnow(), days)
         click.echo(f"{person.name}\t{role}\t{_unit_name(person)}\t{base_url}/login/{token}")
     db.session.commit()
 

@@ -25,6 +25,14 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _list(name: str) -> tuple[str, ...] | None:
+    """A comma-separated setting; None when unset (the default applies)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 def load_settings(instance_path: str) -> dict:
     """Read the settings from the environment. Called once by the application factory."""
     development = os.environ.get("PULSE_ENV", "production") == "development"
@@ -78,6 +86,15 @@ def load_settings(instance_path: str) -> dict:
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
         #: Who push services may contact about our messages: a mailto: or https: address.
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
+        # Security behind a proxy and towards push services (see README, Configuration).
+        #: Push endpoints only on these hosts ("*.x" for sub-domains); None: the browsers' own.
+        "PULSE_PUSH_HOSTS": _list("PULSE_PUSH_HOSTS"),
+        #: How many reverse proxies stand in front (X-Forwarded-For/-Proto/-Host): 0 = none.
+        "PULSE_TRUSTED_PROXIES": _int("PULSE_TRUSTED_PROXIES", 0),
+        #: Host names the app answers to (others get 400); None: any (only for development).
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
+        #: Opening sign-in links, per client address (a whole team scanning cards on one Wi-Fi).
+        "PULSE_SIGNIN_RATE_LIMIT": os.environ.get("PULSE_SIGNIN_RATE_LIMIT", "120 per minute"),
         # Sign-in with the organisation's OpenID Connect provider (README). Off without an issuer.
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),

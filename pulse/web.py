@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
@@ -53,6 +61,57 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
     return response
 
 
+class JSONBodyError(ValueError):
+    """The request body is not JSON this app accepts; answer 400 with `json_error()`."""
+
+
+def read_json(max_depth: int = 4, max_string: int = 2000) -> object:
+    """The request's JSON body, parsed defensively.
+
+    Refuses (JSONBodyError) what is not UTF-8 JSON, nesting deeper than `max_depth`, NUL
+    characters anywhere, strings longer than `max_string`, NaN/Infinity and numbers too long to
+    be numbers. The body itself is capped by MAX_CONTENT_LENGTH (413).
+    """
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise JSONBodyError("not json") from error
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                raise JSONBodyError("too deep")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if key is not None:
+                    _check_string(key, max_string)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            _check_string(value, max_string)
+    return data
+
+
+def _no_constant(name: str):
+    raise JSONBodyError(f"{name} is not a number")
+
+
+def _check_string(value: str, max_string: int) -> None:
+    if len(value) > max_string or "\x00" in value:
+        raise JSONBodyError("bad string")
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is valid JSON, but no text
+    except UnicodeEncodeError as error:
+        raise JSONBodyError("bad string") from error
+
+
+def json_error(message: str | None = None) -> tuple[Response, int]:
+    """A 400 answer for a JSON endpoint, with a message in the user's language."""
+    text = message or _("The app sent something we could not read. Reload the page and try again.")
+    return jsonify(error=text), 400
+
+
 def _is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -80,6 +139,14 @@ class IdConverter(IntegerConverter):
 
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    proxies = app.config.get("PULSE_TRUSTED_PROXIES", 0)
+    if proxies:
+        # The client's address and scheme as the reverse proxy saw them, so rate limits key on
+        # the client and not on the proxy. Only as many hops as there are proxies are believed:
+        # a client's own X-Forwarded-For can't pose as another address. The Host header is
+        # not taken from X-Forwarded-Host: the proxy passes Host on (see README, Running it at
+        # scale), and TRUSTED_HOSTS checks it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     policy = content_security_policy(app)
     # The contracts templates compare against, spelled as the code spells them.
     app.jinja_env.globals.update(ActionOwner=ActionOwner, ActionStatus=ActionStatus)
@@ -101,6 +168,19 @@ def configure_web(app: Flask) -> None:
         if any("\x00" in value for value in values):
             abort(400)
 
+    @app.before_request
+    def _refuse_bad_json():
+        # Any route may see a JSON body (Flask-WTF reads one as form data): check it once, up
+        # front, so nothing downstream meets deep nesting, NUL or a bare list (see read_json).
+        if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                data = read_json(max_depth=8, max_string=1_000_000)
+            except JSONBodyError:
+                data = None
+            if not isinstance(data, dict):
+                return problem(BadRequest()) if _is_api_request() else json_error()
+        return None
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", policy)
@@ -119,8 +199,19 @@ def configure_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if _is_api_request():
+            return problem(error)
         message = _("The page had expired. Reload it and try again – nothing was saved.")
         return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host header not in TRUSTED_HOSTS: no URL can be built for it, so no page either;
+        # a plain answer that does not repeat the host.
+        if _is_api_request():
+            return problem(error)
+        message = _("Something was wrong with the request.")
+        return current_app.response_class(message, status=400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -132,15 +223,16 @@ def configure_web(app: Flask) -> None:
             413: _("That was more than this page accepts."),
             429: _("Too many attempts. Wait a minute and try again."),
         }
-        message = messages.get(error.code or 500, _("Something was wrong with the request."))
-        return render_template("error.html", status=error.code, message=message), error.code
+        try:
+            message = messages.get(error.code or 500, _("Something was wrong with the request."))
+            return render_template("error.html", status=error.code, message=message), error.code
+        except OperationalError:  # the database is away: see _unexpected_error
+            db.session.remove()
+            return _plain_error(503)
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
-        # A failed transaction must not break the error page itself (it reads the user).
-        db.session.rollback()
-        # The type, the route and where in the code: never the message, the URL's query, form
-        # data or cookies, any of which could hold an answer.
+        # The type and where, never the message or form data: either could hold an answer.
         app.logger.error(
             "Unhandled %s on %s %s at %s",
             type(error).__name__,
@@ -148,7 +240,32 @@ def configure_web(app: Flask) -> None:
             request.url_rule,
             where(error),
         )
+        # The database away (restarting, failing over): "try again", not "broken" - a resend
+        # with the same key is safe (pulse/survey/service.py).
+        status = 503 if isinstance(error, OperationalError) else 500
         if _is_api_request():
+            # No page to render, so nothing here needs the database: just end the transaction.
+            db.session.remove()
+            if status == 503:
+                response = problem(ServiceUnavailable())
+                response.headers["Retry-After"] = "5"
+                return response
             return problem(InternalServerError())
-        message = _("Something went wrong on our side. Nothing was saved; please try again.")
-        return render_template("error.html", status=500, message=message), 500
+        try:
+            # A failed transaction must not break the error page itself (it reads the user).
+            db.session.rollback()
+            message = _("Something went wrong on our side. Nothing was saved; please try again.")
+            return render_template("error.html", status=status, message=message), status
+        except Exception:
+            # The page needs the database too (the signed-in person, their language): answer
+            # plainly rather than fail while failing.
+            app.logger.error("The error page could not be shown either (%s).", type(error).__name__)
+            db.session.remove()
+            return _plain_error(status)
+
+
+def _plain_error(status: int) -> Response:
+    body = "Tillidspuls: please try again in a moment. / Prøv igen om lidt."
+    response = Response(body, status=status, mimetype="text/plain")
+    response.headers["Retry-After"] = "5"
+    return response

@@ -52,7 +52,7 @@ KIND_GROUPS = {
     "role": _l("Roles"),
     "committee": _l("MED committees"),
     "plan": _l("Pulse plans"),
-    "signin": _l("Sign-in e-mails"),
+    "signin": _l("Sign-in links"),
     "privacy": _l("Privacy settings"),
     "release": _l("Releases"),
 }
@@ -141,6 +141,14 @@ def describe(event: AuditEvent) -> str:
             "Sent personal sign-in links by e-mail to %(to)s (%(count)s sent).",
             to=p.get("to"),
             count=p.get("count", 0),
+        ),
+        # One row per link or card issued (pulse/auth/issuing.py), never the token.
+        "signin.email": lambda: _(
+            "Made a sign-in link for %(person)s, sent to their own e-mail.", person=p.get("person")
+        ),
+        "signin.card": lambda: _("Printed a sign-in card for %(person)s.", person=p.get("person")),
+        "signin.operator": lambda: _(
+            "Made a sign-in link for %(person)s on the server.", person=p.get("person")
         ),
         # pulse/api/tokens.py writes the token's name and scope as plain text.
         "api_token.issued": lambda: _("Made the API token %(token)s.", token=p.get("text")),

@@ -45,7 +45,7 @@ def send_links():
     if not people:
         flash(error_text("no_recipients"), "error")
         return redirect(back, code=303)
-    sent = send_sign_in_links(people)
+    sent = send_sign_in_links(people, by=current_user)
     if not sent:
         db.session.rollback()
         flash(error_text("mail_failed"), "error")

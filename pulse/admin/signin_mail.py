@@ -2,7 +2,9 @@
 
 The link goes only to the person's own address, over the same SMTP connection code as the
 round invitations (`pulse/notify/email.py`); it is never shown on a page or written to the log
-or the audit row (which records only to whom, and how many were sent).
+or the audit rows (which record only to whom, and how many were sent). Each link is issued
+like every other (`pulse/auth/issuing.py`): the person's older links are revoked, and the
+person and their unit's TRIO see it in the sign-in log.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from pulse.auth.tokens import issue_sign_in_token
+from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
 from pulse.models import Membership, Person, Unit
 from pulse.notify.email import _connect
+from pulse.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +69,21 @@ def _message(person: Person, token: str) -> EmailMessage:
     return message
 
 
-def send_sign_in_links(people: list[Person]) -> int:
+def send_sign_in_links(people: list[Person], by: Person | None = None) -> int:
     """A new single-use link for each person, by e-mail; returns how many were accepted.
 
     Tokens are added to the session (the caller commits only if something was sent)."""
     if not people or not current_app.config["SMTP_HOST"]:
         return 0
     days = current_app.config["SIGNIN_LINK_DAYS"]
+    now = utcnow()
     sent = 0
     try:
         with _connect() as smtp:
             for person in people:
                 try:
-                    smtp.send_message(_message(person, issue_sign_in_token(person, days)))
+                    token = issue_link(person, How.EMAIL, now, days, by=by)
+                    smtp.send_message(_message(person, token))
                     sent += 1
                 except smtplib.SMTPServerDisconnected:
                     raise

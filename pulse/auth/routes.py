@@ -12,7 +12,12 @@ from pulse.extensions import db, limiter
 from pulse.forms import EmptyForm
 
 
+def _sign_in_limit() -> str:
+    return current_app.config["PULSE_SIGNIN_RATE_LIMIT"]
+
+
 @bp.get("/login/<token>")
+@limiter.limit(_sign_in_limit)  # guessing links is hopeless, but cheap requests add up
 def sign_in(token: str):
     """Show a button that uses the link. GET never uses it: mail scanners prefetch links."""
     row = find_usable_token(token)
@@ -55,7 +60,7 @@ def idp_callback():
 
 
 @bp.post("/login/<token>")
-@limiter.limit("120 per minute")  # a whole team scanning QR cards on one Wi-Fi
+@limiter.limit(_sign_in_limit)  # a whole team scanning QR cards on one Wi-Fi
 def use_sign_in_link(token: str):
     """Exchange a sign-in link for a long-lived session on this device."""
     form = EmptyForm()

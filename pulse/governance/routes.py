@@ -16,7 +16,7 @@ from pulse.governance.forms import (
     outcome_text,
     proposal_views,
 )
-from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
+from pulse.governance.rules import LIMITS, GovernanceError, decide_now, propose, sides_of
 from pulse.models import Organisation, Person, PrivacyChange, PrivacyChangeStatus
 from pulse.timeutil import utcnow
 
@@ -41,6 +41,11 @@ def _messages(setting: str | None = None) -> dict[str, str]:
         "already_decided": _("That proposal has already been decided."),
         "needs_other_side": _("A change must be approved by someone from the other side."),
         "stale": _("The setting changed after this proposal was made; propose it again."),
+        "both_sides": _(
+            "You hold roles on both sides, so you can't approve this proposal: someone who is "
+            "only on the other side must do it."
+        ),
+        "busy": _("Someone else was deciding at the same moment. Reload the page and try again."),
     }
 
 
@@ -78,10 +83,8 @@ def decide_change(change_id: int, verdict: str):
     if not sides or not EmptyForm().validate_on_submit():
         abort(404)
     try:
-        decide(change, current_user, verdict == "approve", utcnow())
-        db.session.commit()
+        decide_now(change.id, current_user, verdict == "approve", utcnow())
     except GovernanceError as problem:
-        db.session.rollback()
         organisation = current_user.organisation
         return _page(organisation, sides, error=("", _messages()[str(problem)]))
     return redirect(url_for("governance.privacy_settings"))

@@ -75,6 +75,8 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    #: Whom the action was about, when a person (e.g. a sign-in link issued *for* them).
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")

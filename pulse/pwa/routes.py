@@ -16,7 +16,6 @@ from flask import (
     current_app,
     jsonify,
     render_template,
-    request,
     send_from_directory,
     url_for,
 )
@@ -31,6 +30,7 @@ from pulse.notify.push import SubscriptionError, forget_subscription, save_subsc
 from pulse.pwa import bp
 from pulse.survey.service import is_accepting, participation_of
 from pulse.timeutil import utcnow
+from pulse.web import JSONBodyError, json_error, read_json
 
 #: Static files every page needs: precached when the worker installs.
 SHELL_FILES = (
@@ -164,9 +164,9 @@ def offline_pages():
 def subscribe():
     """Store this device's push subscription for the signed-in person."""
     try:
-        save_subscription(current_user, request.get_json(silent=True))
-    except SubscriptionError:
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        save_subscription(current_user, read_json())
+    except (JSONBodyError, SubscriptionError):
+        return json_error(_("This browser sent a subscription we could not use."))
     db.session.commit()
     return jsonify(ok=True)
 
@@ -175,10 +175,13 @@ def subscribe():
 @login_required
 def unsubscribe():
     """Forget this device's push subscription (the person turned notifications off)."""
-    data = request.get_json(silent=True)
+    try:
+        data = read_json()
+    except JSONBodyError:
+        data = None
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str):
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        return json_error(_("This browser sent a subscription we could not use."))
     forget_subscription(current_user, endpoint)
     db.session.commit()
     return jsonify(ok=True)

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pulse import rounds
-from pulse.auth.tokens import issue_sign_in_token
+from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
 from pulse.models import (
     NotificationLog,
@@ -174,7 +174,7 @@ def _claim(round_: Round, kind: str, now: datetime) -> list[Delivery] | None:
     deliveries = []
     for person in recipients:
         db.session.add(NotificationLog(round_id=round_.id, person_id=person.id, kind=kind))
-        token = issue_sign_in_token(person, days)
+        token = issue_link(person, How.EMAIL, now, days)
         locale = person.locale or person.organisation.default_locale
         deliveries.append(Delivery(person.email, person.first_name, locale, token))
     if kind == INVITATION:

@@ -292,7 +292,7 @@ def test_settings_offer_notifications_and_sign_out_forgets_the_kept_pulse(
 
     # The endpoint the button uses stores this device's subscription (CSRF from the page).
     subscription = {
-        "endpoint": "https://push.example.test/device-1",
+        "endpoint": "https://fcm.googleapis.com/fcm/send/device-1",
         "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
     }
     status = page.evaluate(

@@ -20,6 +20,10 @@ ENVIRONMENT = (
     "RATELIMIT_STORAGE_URI",
     "ANSWER_RETENTION_MONTHS",
     "PULSE_INSTANCE_PATH",
+    "PULSE_PUSH_HOSTS",
+    "PULSE_TRUSTED_PROXIES",
+    "TRUSTED_HOSTS",
+    "PULSE_SIGNIN_RATE_LIMIT",
     "PULSE_ANSWER_KEY",
     "PULSE_SQL_ECHO",
 )
@@ -174,3 +178,20 @@ def test_create_app_test_config_wins_over_the_environment(env, tmp_path):
         {"SECRET_KEY": "k", "PULSE_ANSWER_KEY": "a", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
     )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_proxy_host_and_push_settings(env, tmp_path):
+    settings = load_settings(str(tmp_path))
+    # Safe defaults: no proxy believed, the browsers' own push services, a sign-in limit.
+    assert settings["PULSE_TRUSTED_PROXIES"] == 0
+    assert settings["PULSE_PUSH_HOSTS"] is None
+    assert settings["TRUSTED_HOSTS"] is None
+    assert settings["PULSE_SIGNIN_RATE_LIMIT"]
+
+    env.setenv("PULSE_TRUSTED_PROXIES", "1")
+    env.setenv("TRUSTED_HOSTS", "puls.kommune.dk, puls.kommune.dk:443")
+    env.setenv("PULSE_PUSH_HOSTS", "fcm.googleapis.com,*.push.apple.com")
+    settings = load_settings(str(tmp_path))
+    assert settings["PULSE_TRUSTED_PROXIES"] == 1
+    assert settings["TRUSTED_HOSTS"] == ("puls.kommune.dk", "puls.kommune.dk:443")
+    assert settings["PULSE_PUSH_HOSTS"] == ("fcm.googleapis.com", "*.push.apple.com")
