@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Printed links, QR cards and e-mails must point at the server `make run` starts: the public
+# address follows PORT unless it is set explicitly.
+PULSE_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 
-.PHONY: install install-test run test lint translations chromium clean
+.PHONY: install install-test run test lint translations chromium oidc-provider clean
 
 # `make install`: a virtual environment with the app and its pinned dependencies.
 install: $(VENV)/.installed
@@ -32,14 +35,13 @@ run: install
 	PULSE_ENV=development $(BIN)/flask pulse demo --if-empty
 	@echo
 	@echo "Sign-in links (each works once; open them in separate browsers or private windows):"
-	@PULSE_ENV=development PULSE_BASE_URL=http://127.0.0.1:$(PORT) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$2 ":", $$1, $$4 }'
+	@PULSE_ENV=development PULSE_BASE_URL=$(PULSE_BASE_URL) $(BIN)/flask pulse links --demo | awk -F '\t' '{ printf "  %-28s %-22s %s\n", $$2 ":", $$1, $$4 }'
 	@echo
-	PULSE_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	PULSE_ENV=development PULSE_BASE_URL=$(PULSE_BASE_URL) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# `make test`: test dependencies, Chromium for the browser tests, then the whole suite.
-# Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
-test: install-test chromium
-	$(BIN)/ruff check .
+# `make test`: test dependencies, Chromium for the browser tests, `make lint`, then the whole
+# suite. Set PULSE_TEST_POSTGRES_URL to run the database tests on PostgreSQL as well.
+test: install-test chromium oidc-provider lint
 	$(BIN)/pybabel compile -d pulse/translations
 	$(BIN)/pytest
 
@@ -54,7 +56,24 @@ chromium:
 		exit 1; \
 	fi
 
-lint:
+# The OpenID Provider the sign-in tests run against (tests/oidc_provider, panva's oidc-provider
+# under Node.js): Node.js from the system packages where missing, then the locked packages.
+# Without Node.js those tests skip and say why; nothing else depends on it.
+oidc-provider: tests/oidc_provider/node_modules/.package-lock.json
+
+tests/oidc_provider/node_modules/.package-lock.json: tests/oidc_provider/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Node.js from the system packages for the identity-provider tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || true; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/oidc_provider && npm ci --no-audit --no-fund --silent; \
+	else \
+		echo "Node.js is missing: the identity-provider tests will skip."; \
+	fi
+
+# `make lint`: ruff's checks and its formatting (the same two the review runs).
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

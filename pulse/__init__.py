@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from pulse.config import ROOT
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("PULSE_INSTANCE_PATH", str(ROOT / "instance")),
     )
     configure_settings(app, test_config)
+    configure_logging(app)
     configure_extensions(app)
     configure_web(app)
     configure_blueprints(app)
@@ -30,15 +31,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def configure_settings(app: Flask, test_config: dict | None) -> None:
-    from pulse.config import load_settings
+    from pulse.config import check_secrets, load_settings, lock_sql_logging
 
     app.config.from_mapping(load_settings(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
-    if not app.config["SECRET_KEY"]:
-        raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
+    check_secrets(app.config)
+    lock_sql_logging(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    """`pulse.*` at INFO to stderr; before Flask makes `app.logger`, so it adds no second
+    handler of its own."""
+    from pulse.logs import configure_logging as configure
+
+    configure(app.config["PULSE_LOG_LEVEL"])
 
 
 def configure_extensions(app: Flask) -> None:
@@ -54,9 +63,11 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     from pulse import models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
+    from pulse.auth.idp import configure_idp
     from pulse.auth.sessions import configure_login
 
     configure_login(app)
+    configure_idp(app)
     _configure_sqlite(app)
 
 
@@ -93,20 +104,30 @@ def configure_web(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from pulse.about import bp as about_bp
+    from pulse.admin import bp as admin_bp
     from pulse.auth import bp as auth_bp
     from pulse.cards import bp as cards_bp
     from pulse.governance import bp as governance_bp
+    from pulse.home import bp as home_bp
+    from pulse.med import bp as med_bp
     from pulse.pwa import bp as pwa_bp
     from pulse.results import bp as results_bp
     from pulse.survey import bp as survey_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(governance_bp)
     app.register_blueprint(about_bp)
     app.register_blueprint(cards_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(med_bp)
+    app.register_blueprint(admin_bp)
+
+    from pulse.api import configure_api
+
+    configure_api(app)
 
 
 def configure_cli(app: Flask) -> None:

@@ -9,12 +9,16 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from pulse.auth.tokens import issue_sign_in_token
+from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
 from pulse.models import Organisation, Person, Round, RoundState
+from pulse.orgimport.cli import import_org
 from pulse.timeutil import utcnow
+from pulse.verify import verify_command
 
 pulse_cli = AppGroup("pulse", help="Tillidspuls commands.")
+pulse_cli.add_command(import_org)
+pulse_cli.add_command(verify_command)  # pulse/verify.py: check the anonymity promises
 
 #: How `links --demo` names each kind of user.
 ROLE_TITLES = {
@@ -44,7 +48,7 @@ def load_questions() -> None:
 )
 @click.option("--rounds", type=int, default=156, show_default=True, help="History with --people.")
 def demo(if_empty: bool, people: int | None, rounds: int) -> None:
-    """Create the demo municipality with 12 weeks of answered pulses."""
+    """Create the demo municipality with 16 weeks of answered pulses."""
     from pulse.demo import create_demo
 
     if db.session.scalar(select(Organisation.id).limit(1)) is not None:
@@ -132,7 +136,7 @@ def plan(plan_id: int, count: int) -> None:
 @click.argument("round_id", type=int)
 def release(round_id: int) -> None:
     """Release a closed round now, without waiting for its release delay."""
-    from pulse.anonymity.release import release_round
+    from pulse.rounds import CleanupPending, release_round
 
     round_ = db.session.get(Round, round_id)
     if round_ is None:
@@ -141,7 +145,10 @@ def release(round_id: int) -> None:
         raise click.ClickException(f"Round {round_id} is still open; it must close first.")
     if round_.state != RoundState.CLOSED:
         raise click.ClickException(f"Round {round_id} is {round_.state}; nothing to release.")
-    release_round(round_, utcnow())
+    try:
+        release_round(round_, utcnow())
+    except CleanupPending as pending:
+        raise click.ClickException(str(pending)) from pending
     click.echo(f"Round {round_id} released.")
 
 
@@ -152,7 +159,7 @@ def retention() -> None:
 
     months = current_app.config["ANSWER_RETENTION_MONTHS"]
     cleared = delete_expired_answers(utcnow(), months)
-    click.echo(f"Raw answers deleted for {cleared} round(s) released over {months} months ago.")
+    click.echo(f"Comments deleted for {cleared} round(s) released over {months} months ago.")
 
 
 @pulse_cli.command("vapid-keys")
@@ -204,7 +211,7 @@ def links(demo_only: bool) -> None:
         ).all()
         rows = [(_role_summary(person), person) for person in people]
     for role, person in rows:
-        token = issue_sign_in_token(person, days)
+        token = issue_link(person, How.OPERATOR, utcnow(), days)
         click.echo(f"{person.name}\t{role}\t{_unit_name(person)}\t{base_url}/login/{token}")
     db.session.commit()
 

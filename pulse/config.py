@@ -1,13 +1,17 @@
 """Settings, all overridable from the environment (12-factor style).
 
-Every setting has a safe production default except SECRET_KEY, which must be set outside
-development; `create_app` refuses to start without it.
+Every setting has a safe production default except SECRET_KEY and PULSE_ANSWER_KEY, which must
+be set outside development; `create_app` refuses to start without them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+
+#: The checkout: templates/, static/, migrations/ and (by default) instance/ live here.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -19,6 +23,14 @@ def _bool(value: str | None, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _list(name: str) -> tuple[str, ...] | None:
+    """A comma-separated setting; None when unset (the default applies)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def load_settings(instance_path: str) -> dict:
@@ -41,6 +53,8 @@ def load_settings(instance_path: str) -> dict:
         # Links we print or e-mail must point at the public address, not at the request's host.
         "PULSE_BASE_URL": os.environ.get("PULSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PULSE_TIMEZONE": os.environ.get("PULSE_TIMEZONE", "Europe/Copenhagen"),
+        #: The level of the product's own log lines (`pulse.*`, to stderr): INFO shows the tick.
+        "PULSE_LOG_LEVEL": os.environ.get("PULSE_LOG_LEVEL", "INFO").upper(),
         "SIGNIN_LINK_DAYS": _int("SIGNIN_LINK_DAYS", 30),
         # A sign-in lasts on its device until the person signs out (about a year).
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * _int("SESSION_DAYS", 365),
@@ -72,4 +86,71 @@ def load_settings(instance_path: str) -> dict:
         "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or None,
         #: Who push services may contact about our messages: a mailto: or https: address.
         "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:it@localhost",
+        # Security behind a proxy and towards push services (see README, Configuration).
+        #: Push endpoints only on these hosts ("*.x" for sub-domains); None: the browsers' own.
+        "PULSE_PUSH_HOSTS": _list("PULSE_PUSH_HOSTS"),
+        #: How many reverse proxies stand in front (X-Forwarded-For/-Proto/-Host): 0 = none.
+        "PULSE_TRUSTED_PROXIES": _int("PULSE_TRUSTED_PROXIES", 0),
+        #: Host names the app answers to (others get 400); None: any (only for development).
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
+        #: Opening sign-in links, per client address (a whole team scanning cards on one Wi-Fi).
+        "PULSE_SIGNIN_RATE_LIMIT": os.environ.get("PULSE_SIGNIN_RATE_LIMIT", "120 per minute"),
+        # Sign-in with the organisation's OpenID Connect provider (README). Off without an issuer.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "openid email profile"),
+        #: The ID token claim that holds the person's e-mail (Entra ID: email or upn).
+        "OIDC_MATCH_CLAIM": os.environ.get("OIDC_MATCH_CLAIM", "email"),
+        #: Roles that must sign in with the provider (their personal links stop working).
+        "OIDC_REQUIRED_ROLES": tuple(
+            role.strip()
+            for role in os.environ.get("OIDC_REQUIRED_ROLES", "").split(",")
+            if role.strip()
+        ),
+        #: Seconds of clock difference tolerated when checking the ID token's times.
+        "OIDC_LEEWAY": _int("OIDC_LEEWAY", 60),
+        #: Requests per API token (README "The JSON API").
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
+        # Anonymity at rest (docs/anonymity.md): the secret that encrypts each round's answer
+        # key. Never stored in the database; without it a database reader reads no answer.
+        "PULSE_ANSWER_KEY": os.environ.get("PULSE_ANSWER_KEY")
+        or ("dev-only-answer-key-not-secret" if development else None),
+        # SQL logging prints rows, and so would link answers to the requests that wrote them:
+        # development only (see `lock_sql_logging`).
+        "SQLALCHEMY_ECHO": development and _bool(os.environ.get("PULSE_SQL_ECHO"), False),
+        # Administration area: the organisation CSV upload (45,000 people is about 4 MB).
+        "ADMIN_IMPORT_MAX_BYTES": _int("ADMIN_IMPORT_MAX_BYTES", 20 * 1024 * 1024),
     }
+
+
+def check_secrets(config: dict) -> None:
+    """Refuse to start without the secrets; tests may derive the answer key from SECRET_KEY."""
+    if not config["SECRET_KEY"]:
+        raise RuntimeError("SECRET_KEY must be set (see README, Configuration).")
+    if not config.get("PULSE_ANSWER_KEY"):
+        if not config.get("TESTING"):
+            raise RuntimeError("PULSE_ANSWER_KEY must be set (see README, Configuration).")
+        config["PULSE_ANSWER_KEY"] = "test-answer-key:" + config["SECRET_KEY"]
+
+
+def lock_sql_logging(config: dict) -> None:
+    """Outside development, SQL logging stays off whatever the environment or a later logging
+    configuration says: at INFO it shows which statements a submission ran, at DEBUG the rows
+    themselves (docs/anonymity.md, "Logs")."""
+    if config["PULSE_ENV"] == "development":
+        return
+    if config.get("SQLALCHEMY_ECHO"):
+        raise RuntimeError("SQLALCHEMY_ECHO cannot be on in production: it would log answer rows.")
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine", "sqlalchemy.pool"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        if not any(isinstance(f, _OnlyWarnings) for f in logger.filters):
+            logger.addFilter(_OnlyWarnings())
+
+
+class _OnlyWarnings(logging.Filter):
+    """Drops the engine's INFO and DEBUG records even if someone lowers the level later."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING

@@ -1,8 +1,9 @@
-"""A realistic demo municipality with 12 weeks of pulse history.
+"""A realistic demo municipality with 16 weeks of pulse history.
 
-Everything goes through the product's own code paths: rounds are opened by `open_round` (which
-freezes the teams) and every answer is stored by `survey.service.submit`, exactly like an
-employee's submission. Deterministic: the same seed gives the same municipality.
+Everything goes through the product's own code paths: each round asks what the plan's rotation
+(`scheduling/rotation.py`) gives it, rounds are opened by `open_round` (which freezes the
+teams) and every answer is stored by `survey.service.submit`, exactly like an employee's
+submission. Deterministic: the same seed gives the same municipality.
 """
 
 from __future__ import annotations
@@ -14,28 +15,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from pulse.anonymity.release import release_due_rounds
 from pulse.content import load_question_bank
 from pulse.extensions import db
-from pulse.lifecycle import close_round, create_round, open_round
 from pulse.models import (
     Committee,
     Dimension,
     Membership,
     Organisation,
-    Participation,
     Person,
     Plan,
     PlanDimension,
     Role,
     RoleAssignment,
     Round,
-    RoundMember,
-    RoundState,
     Unit,
 )
-from pulse.scheduling.plans import schedule_of
-from pulse.scheduling.rotation import latest_opening
+from pulse.rounds import close_round, create_round, open_round, release_due
+from pulse.scheduling.plans import plan_dimensions, schedule_of
+from pulse.scheduling.rotation import dimensions_for_round, latest_opening
 from pulse.survey.service import Submission, submit
 from pulse.timeutil import utcnow
 
@@ -79,17 +76,8 @@ COMMENTS = (
     "Jeg savner at få at vide, hvad der sker med vores forslag.",
     "Godt at vi selv må tilrettelægge morgenmøderne.",
 )
-#: Employee dimensions rotated two at a time; WHO-5 every fourth week.
-ROTATION = [
-    ("vertical_trust", "autonomy"),
-    ("horizontal_trust", "documentation"),
-    ("justice", "feedback"),
-    ("core_task", "vertical_trust"),
-    ("autonomy", "horizontal_trust"),
-    ("documentation", "justice"),
-    ("feedback", "core_task"),
-]
-PAST_WEEKS = 12
+#: Long enough that the released history always spans two calendar quarters (MED summaries).
+PAST_WEEKS = 16
 
 
 @dataclass
@@ -154,20 +142,24 @@ def create_demo(seed: int = 2026, now: datetime | None = None) -> Organisation:
     plan = _plan(organisation, root)
     _history(organisation, root, plan, people_by_team, moods, rng, now)
     db.session.commit()
-    # Released exactly as the scheduler would: figures under the rules, raw data unlinked.
-    release_due_rounds(now)
+    # Released exactly as the scheduler would: figures under the rules, raw data destroyed.
+    release_due(now)
     return organisation
 
 
 def _history(organisation, root, plan, people_by_team, moods, rng, now) -> None:
-    """12 closed weekly rounds, and one open now that about a third have answered."""
+    """16 closed weekly rounds, and one open now that about a third have answered."""
     # The plan's own schedule, so `flask pulse tick` continues exactly where the demo ends.
     this_monday = latest_opening(schedule_of(plan), now)
     for week in range(PAST_WEEKS, -1, -1):
         opens_at = this_monday - timedelta(weeks=week)
         closes_at = opens_at + timedelta(days=7)
         round_ = create_round(
-            organisation, _questions_for(PAST_WEEKS - week), opens_at, closes_at, plan_id=plan.id
+            organisation,
+            _questions_for(plan, PAST_WEEKS - week),
+            opens_at,
+            closes_at,
+            plan_id=plan.id,
         )
         open_round(round_, [root.id])
         db.session.commit()
@@ -209,13 +201,11 @@ def _submission(round_: Round, mood: TeamMood, weeks_in: int, rng: random.Random
     )
 
 
-def _questions_for(index: int) -> list[str]:
-    dimensions = ("wellbeing",) if index % 4 == 3 else ROTATION[index % len(ROTATION)]
-    ids: list[str] = []
-    for dimension_id in dimensions:
-        dimension = db.session.get(Dimension, dimension_id)
-        ids.extend(q.id for q in dimension.questions if q.active)
-    return ids
+def _questions_for(plan: Plan, index: int) -> list[str]:
+    """Round number `index` of the plan asks what the product's rotation gives it, so the tick
+    continues the same cycle where the demo's history ends."""
+    chosen = dimensions_for_round(plan_dimensions(plan), plan.questions_per_round, index)
+    return [question_id for dimension in chosen for question_id in dimension.question_ids]
 
 
 def _plan(organisation: Organisation, root: Unit) -> Plan:
@@ -282,29 +272,24 @@ def _role(person: Person, role: Role, unit: Unit | None) -> None:
 
 
 def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
-    """One person per kind of user, for `make run`: the employee's TRIO share a workplace."""
-    open_round_ = db.session.scalar(
-        select(Round)
-        .where(Round.organisation_id == organisation.id, Round.state == RoundState.OPEN)
-        .order_by(Round.opens_at.desc())
-    )
-    employee = None
-    if open_round_ is not None:
-        answered = {
-            p.person_id
-            for p in db.session.scalars(
-                select(Participation).where(Participation.round_id == open_round_.id)
-            )
-        }
-        members = db.session.scalars(
-            select(RoundMember)
-            .where(RoundMember.round_id == open_round_.id)
-            .order_by(RoundMember.person_id)
-        ).all()
-        employee = next(
-            (db.session.get(Person, m.person_id) for m in members if m.person_id not in answered),
-            None,
+    """One person per kind of user, for `make run`: the employee's TRIO share a workplace.
+
+    Always the same people, however many have answered since: the employee is the first
+    member of the first team (the one the demo keeps free of the open round) who holds no
+    role, and the others follow from that person's workplace.
+    """
+    with_roles = select(RoleAssignment.person_id)
+    employee = db.session.scalar(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Person.organisation_id == organisation.id,
+            Person.active.is_(True),
+            Person.id.not_in(with_roles),
         )
+        .order_by(Membership.unit_id, Person.id)
+        .limit(1)
+    )
     people: list[tuple[str, Person]] = []
     if employee is not None:
         people.append(("employee", employee))
@@ -323,18 +308,25 @@ def demo_people(organisation: Organisation) -> list[tuple[str, Person]]:
         if assignment:
             people.append((role.value, assignment.person))
     committee = db.session.scalar(
-        select(Committee).where(Committee.organisation_id == organisation.id)
+        select(Committee).where(Committee.organisation_id == organisation.id).order_by(Committee.id)
     )
     chosen = {person.id for _role_name, person in people}
-    med_member = (
-        next((p for p in committee.members if p.id not in chosen), None) if committee else None
-    )
+    # A MED member who is not also a leader: an employee representative, as on a real committee.
+    leaders = {
+        r.person_id
+        for r in db.session.scalars(
+            select(RoleAssignment).where(RoleAssignment.role == Role.LEADER)
+        )
+    }
+    members = sorted(committee.members, key=lambda p: p.id) if committee else []
+    med_member = next((p for p in members if p.id not in chosen | leaders), None)
     if med_member:
         people.append(("med", med_member))
     admin = db.session.scalar(
         select(RoleAssignment)
         .join(Person)
         .where(RoleAssignment.role == Role.ADMIN, Person.organisation_id == organisation.id)
+        .order_by(RoleAssignment.id)
     )
     if admin:
         people.append(("admin", admin.person))

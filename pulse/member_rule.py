@@ -8,6 +8,11 @@ module reads the released totals of the path, and of the units just below it onl
 family could change at all (a path total of exactly k, or a residual holding the viewer of
 exactly k), and grows that region until the rule's answer no longer depends on what is outside
 it. The cost follows the viewer's path, never the organisation's size.
+
+Distributions follow `anonymity/rules.py: distributions_hidden_for_viewer` on the question's
+figures as this viewer sees them: hidden where the viewer no longer sees the question's figure,
+and on the viewer's path from the lowest unit they still see upwards when that unit's cell (its
+total minus its nearest visible descendants') holds fewer than the distribution threshold + 1.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from pulse.anonymity.rules import hide_for_viewer
+from pulse.anonymity.settings import round_settings
 from pulse.extensions import db
 from pulse.models import Organisation, ReleasedFigure, Round, Unit
 
 #: The figure kinds the rule decides itself; a dimension follows its questions.
 RULE_KINDS = ("participation", "question", "comments")
 
-Family = tuple[int, str, str]  # (round id, kind, ref); for distributions kind is "distribution"
+Family = tuple[int, str, str]  # (round id, kind, ref)
 
 
 @dataclass
@@ -47,6 +53,8 @@ class _Region:
         #: Children of the units whose children were read (units not in here: not read yet).
         self.children: dict[int, list[int]] = {}
         self.totals: dict[Family, dict[int, int | None]] = defaultdict(dict)
+        #: (round id, question id) -> the read units whose distribution was released.
+        self.spreads: dict[tuple[int, str], set[int]] = defaultdict(set)
         self.read: set[tuple[int, int]] = set()  # (unit, round) whose figures were read
         for unit_id, parent_id in zip(path, [*path[1:], None], strict=True):
             self.parents[unit_id] = parent_id
@@ -78,9 +86,8 @@ class _Region:
             round_id, unit_id, kind, ref, suppressed, respondents = row[:6]
             total = None if suppressed else respondents
             self.totals[(round_id, kind, ref)][unit_id] = total
-            if self.distributions and kind == "question":
-                spread = total if row[6] else None
-                self.totals[(round_id, "distribution", ref)][unit_id] = spread
+            if self.distributions and kind == "question" and row[6]:
+                self.spreads[(round_id, ref)].add(unit_id)
 
     def expand(self, unit_ids: set[int], round_ids: set[int]) -> None:
         """Read the children of these units, and their released totals in these rounds."""
@@ -96,8 +103,11 @@ class _Region:
         below = [c for u in unit_ids for c in self.children[u]]
         self._load(below, sorted(round_ids))
 
-    def frontier(self, family: Family, unit_id: int) -> tuple[list[int], set[int]]:
-        """The unit's nearest visible descendants, and the units still to read to know them."""
+    def frontier(
+        self, family: Family, unit_id: int, hidden: set[int] | frozenset[int] = frozenset()
+    ) -> tuple[list[int], set[int]]:
+        """The unit's nearest visible descendants (`hidden` counted as hidden too), and the
+        units still to read to know them."""
         totals = self.totals[family]
         found: list[int] = []
         if unit_id not in self.children or any(
@@ -110,7 +120,7 @@ class _Region:
             node = stack.pop()
             if node not in totals:
                 continue  # not in this round: nor is anything below it
-            if totals[node] is not None:
+            if totals[node] is not None and node not in hidden:
                 found.append(node)
             elif node in self.children and all(
                 (c, family[0]) in self.read for c in self.children[node]
@@ -207,19 +217,15 @@ def member_hidden(
 def _member_hidden(rounds: Sequence[Round], viewer_path: list[int], distributions: bool) -> Hidden:
     result = Hidden()
     region = _Region([r.id for r in rounds], viewer_path, distributions)
+    organisation = db.session.get(Organisation, rounds[0].organisation_id)
     thresholds: dict[int, dict[str, int]] = {}
-    minimum_spread = 0
-    if distributions:
-        organisation = db.session.get(Organisation, rounds[0].organisation_id)
-        minimum_spread = organisation.min_distribution_size
     for round_ in rounds:
-        k = round_.min_group_size or 5
+        settings = round_settings(round_, organisation)
         thresholds[round_.id] = {
-            "participation": k,
-            "question": k,
-            "comments": round_.min_comment_group_size or 10,
-            # Distributions need their own threshold, k + 1 for a member as well.
-            "distribution": max(minimum_spread, k),
+            "participation": settings.k,
+            "question": settings.k,
+            "comments": settings.comment_k,
+            "distribution": settings.distribution_k,
         }
 
     pending = list(region.totals)
@@ -239,27 +245,77 @@ def _member_hidden(rounds: Sequence[Round], viewer_path: list[int], distribution
                 triggered.append((family, k))
         region.expand(missing, missing_rounds)
         pending = undecided
-    if not triggered:
-        return result
 
-    # Read what the rule will need for all those rounds at once: the children of the path,
-    # then of the hidden units among them (usually all there is to read).
-    rounds_needed = {family[0] for family, _k in triggered}
-    region.expand(set(viewer_path), rounds_needed)
-    region.expand(
-        {u for family, _k in triggered for u, t in region.totals[family].items() if t is None},
-        rounds_needed,
-    )
-    # Families with the same counts (a round's questions, mostly) get the same answer.
-    decided: dict[tuple, set[int]] = {}
-    for family, k in triggered:
-        round_id, kind, ref = family
-        key = (round_id, k, tuple(sorted(region.totals[family].items())))
-        if key not in decided:
-            decided[key] = _decide(region, family, viewer_path, k)
-        for unit_id in decided[key]:
-            if kind == "distribution":
-                result.distributions.add((round_id, ref, unit_id))
-            else:
-                result.figures.add((round_id, kind, ref, unit_id))
+    hidden_in: dict[Family, set[int]] = {}
+    if triggered:
+        # Read what the rule will need for all those rounds at once: the children of the path,
+        # then of the hidden units among them (usually all there is to read).
+        rounds_needed = {family[0] for family, _k in triggered}
+        region.expand(set(viewer_path), rounds_needed)
+        region.expand(
+            {u for family, _k in triggered for u, t in region.totals[family].items() if t is None},
+            rounds_needed,
+        )
+        # Families with the same counts (a round's questions, mostly) get the same answer.
+        decided: dict[tuple, set[int]] = {}
+        for family, k in triggered:
+            key = (family[0], k, tuple(sorted(region.totals[family].items())))
+            if key not in decided:
+                decided[key] = _decide(region, family, viewer_path, k)
+            hidden_in[family] = decided[key]
+            for unit_id in decided[key]:
+                result.figures.add((*family, unit_id))
+    if distributions:
+        _hide_distributions(region, viewer_path, thresholds, hidden_in, result)
     return result
+
+
+def _hide_distributions(
+    region: _Region,
+    path: list[int],
+    thresholds: dict[int, dict[str, int]],
+    hidden_in: dict[Family, set[int]],
+    result: Hidden,
+) -> None:
+    """`rules.distributions_hidden_for_viewer` for every question, on the figures as this
+    viewer sees them (after the member rule above)."""
+    pending: list[tuple[Family, int, list[int]]] = []
+    for family, totals in list(region.totals.items()):
+        round_id, kind, ref = family
+        if kind != "question":
+            continue
+        spreads = region.spreads.get((round_id, ref), set())
+        hidden = hidden_in.get(family, set())
+        for unit_id in spreads:
+            if totals.get(unit_id) is None or unit_id in hidden:
+                result.distributions.add((round_id, ref, unit_id))
+        chain = _chain(totals, path)
+        owner = next(
+            (i for i, u in enumerate(chain) if totals[u] is not None and u not in hidden), None
+        )
+        if owner is None:
+            continue
+        above = chain[owner:]
+        if not spreads.intersection(above):
+            continue  # nothing on the path to hide: the cell needs no reading
+        pending.append((family, chain[owner], above))
+
+    while pending:
+        missing: set[int] = set()
+        missing_rounds: set[int] = set()
+        undecided = []
+        for family, owner, above in pending:
+            round_id, _kind, ref = family
+            totals = region.totals[family]
+            frontier, unread = region.frontier(family, owner, hidden_in.get(family, set()))
+            if unread:
+                missing |= unread
+                missing_rounds.add(round_id)
+                undecided.append((family, owner, above))
+                continue
+            cell = totals[owner] - sum(totals[f] for f in frontier)
+            if cell < thresholds[round_id]["distribution"] + 1:
+                spreads = region.spreads.get((round_id, ref), set())
+                result.distributions.update((round_id, ref, u) for u in above if u in spreads)
+        region.expand(missing, missing_rounds)
+        pending = undecided

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from pulse.extensions import db, htmx
-from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES
+from pulse.i18n import LANGUAGE_NAMES, ROLE_NAMES, register_filters
+from pulse.logs import where
+from pulse.models import ActionOwner, ActionStatus
 
 # No inline script or style anywhere, and no eval: htmx runs with allowEval=false.
 CONTENT_SECURITY_POLICY = (
@@ -23,6 +35,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+
+def content_security_policy(app: Flask) -> str:
+    """The policy, with the identity provider's origin as a form target when one is set:
+    signing out continues to the provider's own sign-out page (README, identity provider)."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(issuer)
+    return CONTENT_SECURITY_POLICY + f" {parts.scheme}://{parts.netloc}"
 
 
 def render_page(template: str, fragments: dict[str, str] | None = None, **context) -> Response:
@@ -108,6 +130,75 @@ def configure_static_files(app: Flask) -> None:
     app.view_functions["static"] = static
 
 
+class JSONBodyError(ValueError):
+    """The request body is not JSON this app accepts; answer 400 with `json_error()`."""
+
+
+def read_json(max_depth: int = 4, max_string: int = 2000) -> object:
+    """The request's JSON body, parsed defensively.
+
+    Refuses (JSONBodyError) what is not UTF-8 JSON, nesting deeper than `max_depth`, NUL
+    characters anywhere, strings longer than `max_string`, NaN/Infinity and numbers too long to
+    be numbers. The body itself is capped by MAX_CONTENT_LENGTH (413).
+    """
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise JSONBodyError("not json") from error
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                raise JSONBodyError("too deep")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if key is not None:
+                    _check_string(key, max_string)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str):
+            _check_string(value, max_string)
+    return data
+
+
+def _no_constant(name: str):
+    raise JSONBodyError(f"{name} is not a number")
+
+
+def _check_string(value: str, max_string: int) -> None:
+    if len(value) > max_string or "\x00" in value:
+        raise JSONBodyError("bad string")
+    try:
+        value.encode("utf-8")  # a lone surrogate ("\ud800") is valid JSON, but no text
+    except UnicodeEncodeError as error:
+        raise JSONBodyError("bad string") from error
+
+
+def json_error(message: str | None = None) -> tuple[Response, int]:
+    """A 400 answer for a JSON endpoint, with a message in the user's language."""
+    text = message or _("The app sent something we could not read. Reload the page and try again.")
+    return jsonify(error=text), 400
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(error: HTTPException) -> Response:
+    """An error of the JSON API as `application/problem+json` (RFC 9457)."""
+    body = {"type": "about:blank", "title": error.name, "status": error.code}
+    detail = (getattr(error, "data", None) or {}).get("messages")
+    if detail:  # which query parameter was wrong, from the argument schema
+        body["errors"] = detail
+    response = current_app.response_class(
+        json.dumps(body), status=error.code, mimetype="application/problem+json"
+    )
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
 class IdConverter(IntegerConverter):
     """`<id:name>`: a database id. Anything beyond a 32-bit id is no page (404), not an error."""
 
@@ -118,6 +209,17 @@ class IdConverter(IntegerConverter):
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     configure_static_files(app)
+    proxies = app.config.get("PULSE_TRUSTED_PROXIES", 0)
+    if proxies:
+        # The client's address and scheme as the reverse proxy saw them, so rate limits key on
+        # the client and not on the proxy. Only as many hops as there are proxies are believed:
+        # a client's own X-Forwarded-For can't pose as another address. The Host header is
+        # not taken from X-Forwarded-Host: the proxy passes Host on (see README, Running it at
+        # scale), and TRUSTED_HOSTS checks it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    policy = content_security_policy(app)
+    # The contracts templates compare against, spelled as the code spells them.
+    app.jinja_env.globals.update(ActionOwner=ActionOwner, ActionStatus=ActionStatus)
 
     @app.context_processor
     def _template_globals():
@@ -127,14 +229,7 @@ def configure_web(app: Flask) -> None:
             "current_locale": str(get_locale()),
         }
 
-    @app.template_filter("when")
-    def _when(value) -> str:
-        # The pattern is translatable: each language writes dates and times its own way.
-        return format_datetime(value, _("EEEE d MMMM 'at' HH:mm"))
-
-    @app.template_filter("day")
-    def _day(value) -> str:
-        return format_datetime(value, _("EEEE d MMMM"))
+    register_filters(app)  # numbers and dates in the user's locale (pulse/i18n.py)
 
     @app.before_request
     def _refuse_nul_characters():
@@ -143,9 +238,22 @@ def configure_web(app: Flask) -> None:
         if any("\x00" in value for value in values):
             abort(400)
 
+    @app.before_request
+    def _refuse_bad_json():
+        # Any route may see a JSON body (Flask-WTF reads one as form data): check it once, up
+        # front, so nothing downstream meets deep nesting, NUL or a bare list (see read_json).
+        if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS"):
+            try:
+                data = read_json(max_depth=8, max_string=1_000_000)
+            except JSONBodyError:
+                data = None
+            if not isinstance(data, dict):
+                return problem(BadRequest()) if _is_api_request() else json_error()
+        return None
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         # Sign-in links carry a token in their path: never send it to another site. Same-origin
@@ -161,27 +269,73 @@ def configure_web(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        if _is_api_request():
+            return problem(error)
         message = _("The page had expired. Reload it and try again – nothing was saved.")
         return render_template("error.html", status=400, message=message), 400
 
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host header not in TRUSTED_HOSTS: no URL can be built for it, so no page either;
+        # a plain answer that does not repeat the host.
+        if _is_api_request():
+            return problem(error)
+        message = _("Something was wrong with the request.")
+        return current_app.response_class(message, status=400, mimetype="text/plain")
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if _is_api_request():
+            return problem(error)
         messages = {
             404: _("We could not find that page."),
             405: _("That is not something this page can do."),
             413: _("That was more than this page accepts."),
             429: _("Too many attempts. Wait a minute and try again."),
         }
-        message = messages.get(error.code or 500, _("Something was wrong with the request."))
-        return render_template("error.html", status=error.code, message=message), error.code
+        try:
+            message = messages.get(error.code or 500, _("Something was wrong with the request."))
+            return render_template("error.html", status=error.code, message=message), error.code
+        except OperationalError:  # the database is away: see _unexpected_error
+            db.session.remove()
+            return _plain_error(503)
 
     @app.errorhandler(Exception)
     def _unexpected_error(error: Exception):
-        # A failed transaction must not break the error page itself (it reads the user).
-        db.session.rollback()
         # The type and where, never the message or form data: either could hold an answer.
         app.logger.error(
-            "Unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule
+            "Unhandled %s on %s %s at %s",
+            type(error).__name__,
+            request.method,
+            request.url_rule,
+            where(error),
         )
-        message = _("Something went wrong on our side. Nothing was saved; please try again.")
-        return render_template("error.html", status=500, message=message), 500
+        # The database away (restarting, failing over): "try again", not "broken" - a resend
+        # with the same key is safe (pulse/survey/service.py).
+        status = 503 if isinstance(error, OperationalError) else 500
+        if _is_api_request():
+            # No page to render, so nothing here needs the database: just end the transaction.
+            db.session.remove()
+            if status == 503:
+                response = problem(ServiceUnavailable())
+                response.headers["Retry-After"] = "5"
+                return response
+            return problem(InternalServerError())
+        try:
+            # A failed transaction must not break the error page itself (it reads the user).
+            db.session.rollback()
+            message = _("Something went wrong on our side. Nothing was saved; please try again.")
+            return render_template("error.html", status=status, message=message), status
+        except Exception:
+            # The page needs the database too (the signed-in person, their language): answer
+            # plainly rather than fail while failing.
+            app.logger.error("The error page could not be shown either (%s).", type(error).__name__)
+            db.session.remove()
+            return _plain_error(status)
+
+
+def _plain_error(status: int) -> Response:
+    body = "Tillidspuls: please try again in a moment. / Prøv igen om lidt."
+    response = Response(body, status=status, mimetype="text/plain")
+    response.headers["Retry-After"] = "5"
+    return response

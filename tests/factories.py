@@ -16,7 +16,6 @@ from sqlalchemy import inspect
 from pulse.auth.tokens import issue_sign_in_token
 from pulse.content import load_question_bank
 from pulse.extensions import db
-from pulse.lifecycle import close_round, create_round, open_round
 from pulse.models import (
     Committee,
     Membership,
@@ -27,6 +26,7 @@ from pulse.models import (
     Round,
     Unit,
 )
+from pulse.rounds import close_round, create_round, open_round
 from pulse.timeutil import utcnow
 from tests.helpers import csrf_token
 

@@ -1,4 +1,5 @@
-"""Draw the app icons (static/icons/icon-192.png, icon-512.png, icon-maskable-512.png).
+"""Draw the app icons (static/icons/icon-192.png, icon-512.png, icon-maskable-512.png) and the
+favicon.ico that browsers ask the site root for (16, 32 and 48 px PNGs in one ICO file).
 
 Plain Python (zlib + struct), so no imaging library is needed to rebuild them: a white pulse
 line on the brand colour; the maskable icon keeps the line inside the central safe zone.
@@ -75,6 +76,18 @@ def _png(width: int, height: int, raw: bytes) -> bytes:
     )
 
 
+def _ico(sizes: tuple[int, ...]) -> bytes:
+    """An ICO file holding one PNG per size (every current browser reads PNG inside ICO)."""
+    images = [draw(size, maskable=False) for size in sizes]
+    header = struct.pack("<HHH", 0, 1, len(images))
+    offset = 6 + 16 * len(images)
+    entries = b""
+    for size, image in zip(sizes, images, strict=True):
+        entries += struct.pack("<BBBBHHII", size % 256, size % 256, 0, 0, 1, 32, len(image), offset)
+        offset += len(image)
+    return header + entries + b"".join(images)
+
+
 def main() -> None:
     ICONS.mkdir(parents=True, exist_ok=True)
     for name, size, maskable in (
@@ -84,6 +97,8 @@ def main() -> None:
     ):
         (ICONS / name).write_bytes(draw(size, maskable=maskable))
         print(f"wrote static/icons/{name}")
+    (ICONS / "favicon.ico").write_bytes(_ico((16, 32, 48)))
+    print("wrote static/icons/favicon.ico")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""Anonymity: the rules of DESIGN.md §3 (rules.py) and the release that applies them."""
+"""Anonymity: the rules of docs/anonymity.md (rules.py) and the release that applies them."""

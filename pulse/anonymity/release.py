@@ -1,197 +1,159 @@
-"""Releasing a round: figures computed once under the rules, then the raw data unlinked.
+"""The database side of a release: open the boxes once, compute, keep the result, destroy the rest.
 
-`release_round` runs in one transaction:
-1. counts per team from participation (joined to the frozen team of each person),
-2. the rules of rules.py per family of figures (participation, each question, distributions,
-   comments) -> the `released_figure` table,
-3. participation reduced to per-team counts; participation and frozen-member rows deleted,
-4. answers and comments rewritten in a shuffled order with new random ids, so neither row
-   order, row ids nor (on PostgreSQL) the transaction id links an answer to its author.
-Nothing else in the product computes figures from raw answers.
+`release_data` runs inside the caller's transaction (pulse/rounds.py owns the round's state):
+1. the round key is unwrapped and every box of the round opened, once, in memory;
+2. `compute_release` (anonymity/compute.py, pure) turns counts into figures and the comments
+   the comments rule releases, each bound to its group;
+3. figures go to `released_figure`, comments to `released_comment`;
+4. the boxes, the round key, participation, the frozen members and teams, and the notification
+   log of the round are deleted.
+Nothing kept states a count, a label or a group the rules did not show.
+
+`clean_up` then makes sure the deleted rows are gone from the files too, and says whether it
+could: SQLite must empty its journal (another reader can prevent that), PostgreSQL must vacuum
+the raw tables. A release whose clean-up failed is not done (docs/anonymity.md).
 """
 
 from __future__ import annotations
 
-import secrets
-import uuid
-from collections import defaultdict
-from datetime import datetime, timedelta
+import logging
+from collections import Counter, defaultdict
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from pulse.anonymity.rules import Decision, UnitCount, suppress
+from pulse.anonymity.compute import QuestionSpec, ReleaseInput, ReleaseResult, compute_release
+from pulse.anonymity.sealed import key_encryption_key, open_box, unwrap_round_key
+from pulse.anonymity.settings import round_settings
 from pulse.extensions import db
 from pulse.models import (
-    Answer,
-    Comment,
     NotificationLog,
     Organisation,
     Participation,
-    Question,
+    ReleasedComment,
     ReleasedFigure,
     Round,
+    RoundKey,
     RoundMember,
-    RoundState,
+    RoundTeam,
+    SealedAnswer,
     Unit,
 )
+from pulse.tree import Tree
 
-_shuffle = secrets.SystemRandom().shuffle
+log = logging.getLogger(__name__)
+
+#: Tables that hold a round's raw data until release, and are vacuumed after it.
+RAW_TABLES = (
+    "sealed_answer",
+    "round_key",
+    "participation",
+    "round_member",
+    "round_team",
+    "notification_log",
+)
 
 
-def release_due_rounds(now: datetime) -> list[int]:
-    """Release every closed round whose release delay has passed. Returns their ids.
-
-    Safe when several hosts run it at once: each round is released under a row lock that other
-    hosts skip (PostgreSQL), and its state is checked again under that lock.
-    """
-    released = []
-    candidates = db.session.scalars(
-        select(Round.id).where(Round.state == RoundState.CLOSED).order_by(Round.closes_at)
-    ).all()
-    for round_id in candidates:
-        round_ = db.session.scalar(
-            select(Round)
-            .where(Round.id == round_id, Round.state == RoundState.CLOSED)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
+def release_data(round_: Round) -> ReleaseResult:
+    """Compute and store the round's figures and comments, then delete its raw data."""
+    data = read_round(round_)
+    result = compute_release(data)
+    tree = Tree(data.parents)
+    paths = {unit_id: tree.path(unit_id) for unit_id in data.parents}
+    if result.figures:
+        db.session.execute(
+            insert(ReleasedFigure),
+            [
+                {
+                    "round_id": round_.id,
+                    "unit_id": f.unit_id,
+                    "kind": f.kind,
+                    "ref": f.ref,
+                    "suppressed": f.suppressed,
+                    "reason": f.reason,
+                    "invited": f.invited,
+                    "respondents": f.respondents,
+                    "mean": f.mean,
+                    "distribution": f.distribution,
+                    "path": paths.get(f.unit_id),
+                }
+                for f in result.figures
+            ],
         )
-        if round_ is None:  # another host has it, or has released it already
-            db.session.rollback()
-            continue
-        if round_.closes_at + timedelta(hours=round_.release_delay_hours) <= now:
-            release_round(round_, now)
-            released.append(round_.id)
-        else:
-            db.session.rollback()
-    return released
-
-
-def release_round(round_: Round, now: datetime) -> None:
-    """Compute and store the round's figures, unlink the raw data, and freeze the round."""
-    if round_.state != RoundState.CLOSED:
-        raise ValueError(f"round {round_.id} is {round_.state}; only a closed round is released")
-    organisation = db.session.get(Organisation, round_.organisation_id)
-    k = round_.min_group_size or organisation.min_group_size
-    comment_k = round_.min_comment_group_size or organisation.min_comment_group_size
-    distribution_k = max(organisation.min_distribution_size, k)
-
-    units = db.session.scalars(select(Unit).where(Unit.organisation_id == organisation.id)).all()
-    parents = {u.id: u.parent_id for u in units}
-    invited = {t.unit_id: t.invited for t in round_.teams}
-    covered = _units_with_invited(parents, invited)
-    participants = _participants_per_team(round_.id)
-
-    figures: list[dict] = []
-    invited_totals = _subtree_sums(parents, invited, covered)
-    participation = _decide(parents, covered, participants, k)
-    for uid, decision in participation.items():
-        figures.append(
-            _figure(round_.id, uid, "participation", "", decision, invited=invited_totals[uid])
+    if result.comments:
+        db.session.execute(
+            insert(ReleasedComment),
+            [
+                {
+                    "round_id": round_.id,
+                    "unit_id": c.unit_id,
+                    "path": c.path,
+                    "audience": c.audience,
+                    "body": c.body,
+                }
+                for c in result.comments
+            ],
         )
-    for uid, decision in _decide(parents, covered, participants, comment_k).items():
-        figures.append(_figure(round_.id, uid, "comments", "", decision))
-
-    answers = _answer_counts(round_.id)
-    for round_question in round_.questions:
-        question = round_question.question
-        per_value = answers.get(question.id, {})
-        counts = {uid: sum(values.values()) for uid, values in per_value.items()}
-        scores = _decide(parents, covered, counts, k)
-        spreads = _decide(parents, covered, counts, distribution_k)
-        for uid, decision in scores.items():
-            values = _subtree_values(parents, per_value, uid, covered)
-            figure = _figure(round_.id, uid, "question", question.id, decision)
-            if decision.visible:
-                total = sum(values.values())
-                figure["mean"] = round(sum(v * n for v, n in values.items()) / total, 1)
-                if spreads[uid].visible:
-                    figure["distribution"] = {str(v): values.get(v, 0) for v in _scale(question)}
-            figures.append(figure)
-    figures.extend(_dimension_figures(round_, figures))
-    if figures:
-        db.session.execute(insert(ReleasedFigure), figures)
-
-    _unlink(round_, participants, _safe_labels(parents, covered, participation))
-    round_.state = RoundState.RELEASED
-    round_.released_at = now
-    db.session.commit()
-    _flush_sqlite_journal()
-
-
-def _decide(parents, covered, counts, k) -> dict[int, Decision]:
-    units = [UnitCount(uid, parents[uid], counts.get(uid, 0)) for uid in covered]
-    return suppress(units, k)
-
-
-def _figure(round_id, unit_id, kind, ref, decision: Decision, invited=None) -> dict:
-    visible = decision.visible
-    # "No answers" and "too few" are stored alike: the difference would tell whether anyone
-    # in a small group answered.
-    reason = None if visible else str(decision.reason).replace("no_answers", "too_few")
-    return {
-        "round_id": round_id,
-        "unit_id": unit_id,
-        "kind": kind,
-        "ref": ref,
-        "suppressed": not visible,
-        "reason": reason,
-        "invited": invited if visible else None,
-        "respondents": decision.total if visible else None,
-        "mean": None,
-        "distribution": None,
-    }
-
-
-def _dimension_figures(round_: Round, figures: list[dict]) -> list[dict]:
-    """A dimension's index (0-100) per unit, only where every one of its questions is shown.
-
-    Built from the released question figures alone, so it reveals nothing they don't.
-    """
-    by_dimension: dict[str, list[Question]] = defaultdict(list)
-    for round_question in round_.questions:
-        by_dimension[round_question.question.dimension_id].append(round_question.question)
-    question_figures = {(f["unit_id"], f["ref"]): f for f in figures if f["kind"] == "question"}
-    unit_ids = sorted({f["unit_id"] for f in figures if f["kind"] == "participation"})
-    result = []
-    for dimension_id, questions in by_dimension.items():
-        for uid in unit_ids:
-            parts = [question_figures[(uid, q.id)] for q in questions]
-            shown = all(not p["suppressed"] for p in parts)
-            row = {
-                "round_id": round_.id,
-                "unit_id": uid,
-                "kind": "dimension",
-                "ref": dimension_id,
-                "suppressed": not shown,
-                "reason": None,
-                "invited": None,
-                "respondents": None,
-                "mean": None,
-                "distribution": None,
-            }
-            if shown:
-                row["respondents"] = max(p["respondents"] for p in parts)
-                row["mean"] = round(
-                    sum(_normalise(q, p["mean"]) for q, p in zip(questions, parts, strict=True))
-                    / len(parts),
-                    1,
-                )
-            else:
-                hidden = next(p for p in parts if p["suppressed"])
-                row["reason"] = hidden["reason"]
-            result.append(row)
+    destroy_raw_data(round_.id)
     return result
 
 
-def _normalise(question: Question, mean: float) -> float:
-    """A mean on the question's scale as 0-100, flipped for reversed questions."""
-    scale = question.scale
-    share = (mean - scale.min_value) / (scale.max_value - scale.min_value)
-    return 100 * (1 - share if question.reversed else share)
+def read_round(round_: Round) -> ReleaseInput:
+    """Everything `compute_release` needs, with the boxes opened (the only time they are)."""
+    organisation = db.session.get(Organisation, round_.organisation_id)
+    settings = round_settings(round_, organisation)
+    parents = dict(
+        db.session.execute(
+            select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation.id)
+        ).all()
+    )
+    invited = dict(
+        db.session.execute(
+            select(RoundTeam.unit_id, RoundTeam.invited).where(RoundTeam.round_id == round_.id)
+        ).all()
+    )
+    answers: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    comments: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for contents in _opened_boxes(round_.id):
+        for question_id, value in contents.answers.items():
+            answers[question_id][contents.unit_id][value] += 1
+        if contents.comment and round_.comments_enabled:
+            comments[contents.unit_id].append((contents.audience or "trio", contents.comment))
+    questions = [
+        QuestionSpec(
+            id=rq.question.id,
+            dimension_id=rq.question.dimension_id,
+            scale_min=rq.question.scale.min_value,
+            scale_max=rq.question.scale.max_value,
+            reversed=rq.question.reversed,
+        )
+        for rq in round_.questions
+    ]
+    return ReleaseInput(
+        parents=parents,
+        invited=invited,
+        participants=_participants_per_team(round_.id),
+        answers=answers,
+        comments=comments,
+        questions=questions,
+        k=settings.k,
+        comment_k=settings.comment_k,
+        distribution_k=settings.distribution_k,
+    )
 
 
-def _scale(question: Question) -> range:
-    return range(question.scale.min_value, question.scale.max_value + 1)
+def _opened_boxes(round_id: int):
+    boxes = db.session.scalars(select(SealedAnswer.box).where(SealedAnswer.round_id == round_id))
+    wrapped = db.session.scalar(select(RoundKey.wrapped).where(RoundKey.round_id == round_id))
+    key = None
+    for box in boxes:
+        if key is None:
+            if wrapped is None:
+                raise RuntimeError(f"round {round_id} has answers but no key")
+            kek = key_encryption_key(current_app.config["PULSE_ANSWER_KEY"])
+            key = unwrap_round_key(round_id, wrapped, kek)
+        yield open_box(key, round_id, box)
 
 
 def _participants_per_team(round_id: int) -> dict[int, int]:
@@ -209,114 +171,36 @@ def _participants_per_team(round_id: int) -> dict[int, int]:
     return {unit_id: count for unit_id, count in rows}
 
 
-def _answer_counts(round_id: int) -> dict[str, dict[int, dict[int, int]]]:
-    """question -> team -> value -> how many gave it."""
-    result: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.unit_id, Answer.value, func.count())
-        .where(Answer.round_id == round_id)
-        .group_by(Answer.question_id, Answer.unit_id, Answer.value)
-    ).all()
-    for question_id, unit_id, value, count in rows:
-        result[question_id][unit_id][value] = count
-    return result
+def destroy_raw_data(round_id: int) -> None:
+    """Delete everything of the round that names a person or holds a raw answer."""
+    for model in (SealedAnswer, RoundKey, Participation, RoundMember, RoundTeam, NotificationLog):
+        db.session.execute(delete(model).where(model.round_id == round_id))
 
 
-def _units_with_invited(parents, invited) -> list[int]:
-    """The teams in the round and all their ancestors: the units that get figures."""
-    covered: set[int] = set()
-    for uid in invited:
-        node = uid
-        while node is not None and node not in covered:
-            covered.add(node)
-            node = parents.get(node)
-    return sorted(covered)
+def clean_up() -> bool:
+    """Make deleted rows unreadable from the database files; False if that could not be done.
 
-
-def _subtree_sums(parents, values: dict[int, int], covered: list[int]) -> dict[int, int]:
-    sums = dict.fromkeys(covered, 0)
-    for uid, value in values.items():
-        node = uid
-        while node is not None and node in sums:
-            sums[node] += value
-            node = parents.get(node)
-    return sums
-
-
-def _subtree_values(parents, per_value, unit_id, covered) -> dict[int, int]:
-    """value -> count over the unit's subtree."""
-    totals: dict[int, int] = defaultdict(int)
-    for team_id, values in per_value.items():
-        node = team_id
-        while node is not None:
-            if node == unit_id:
-                for value, count in values.items():
-                    totals[value] += count
-                break
-            node = parents.get(node)
-    return totals
-
-
-def _safe_labels(parents, covered, participation: dict[int, Decision]) -> dict[int, int]:
-    """For every unit, the nearest unit at or above it whose participation figure is shown.
-
-    Raw answers keep this label instead of their team: after release, a database reader finds
-    no answer labelled with a group smaller than k. Where nothing is shown, the top unit.
+    SQLite: deleted rows are zeroed in the main file (secure_delete), but the write-ahead
+    journal keeps copies of the pages until a checkpoint folds it in; `TRUNCATE` empties it,
+    and reports busy when another connection's read transaction prevents that.
+    PostgreSQL: VACUUM turns the deleted tuples of the raw tables into free space.
     """
-    labels = {}
-    for uid in covered:
-        node, label = uid, None
-        while node is not None and node in participation:
-            if participation[node].visible:
-                label = node
-                break
-            label = node  # the highest unit seen so far, used when nothing above is shown
-            node = parents.get(node)
-        labels[uid] = label
-    return labels
-
-
-def _flush_sqlite_journal() -> None:
-    """SQLite keeps recently written pages in its -wal file: fold them into the database (where
-    secure_delete has overwritten the deleted rows) and empty the journal."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        db.session.commit()
-
-
-def _unlink(round_: Round, participants: dict[int, int], labels: dict[int, int]) -> None:
-    """Keep counts, drop who; rewrite answers and comments in a random order with new ids,
-    labelled with a unit whose figure is shown (never a smaller group)."""
-    for team in round_.teams:
-        # Only counts a page may show are kept; a small team's count is not.
-        team.participants = (
-            participants.get(team.unit_id, 0) if labels.get(team.unit_id) == team.unit_id else None
-        )
-    db.session.execute(delete(Participation).where(Participation.round_id == round_.id))
-    db.session.execute(delete(RoundMember).where(RoundMember.round_id == round_.id))
-    db.session.execute(delete(NotificationLog).where(NotificationLog.round_id == round_.id))
-
-    answers = [
-        {"round_id": round_.id, "unit_id": labels.get(u, u), "question_id": q, "value": v}
-        for u, q, v in db.session.execute(
-            select(Answer.unit_id, Answer.question_id, Answer.value).where(
-                Answer.round_id == round_.id
-            )
-        )
-    ]
-    comments = [
-        {"round_id": round_.id, "unit_id": labels.get(u, u), "audience": a, "body": b}
-        for u, a, b in db.session.execute(
-            select(Comment.unit_id, Comment.audience, Comment.body).where(
-                Comment.round_id == round_.id
-            )
-        )
-    ]
-    db.session.execute(delete(Answer).where(Answer.round_id == round_.id))
-    db.session.execute(delete(Comment).where(Comment.round_id == round_.id))
-    for rows, model in ((answers, Answer), (comments, Comment)):
-        _shuffle(rows)
-        for row in rows:
-            row["id"] = uuid.uuid4()
-        if rows:
-            db.session.execute(insert(model), rows)
+    db.session.commit()
+    try:
+        if db.engine.dialect.name == "sqlite":
+            busy, _log_frames, _done = db.session.execute(
+                text("PRAGMA wal_checkpoint(TRUNCATE)")
+            ).one()
+            db.session.commit()
+            return busy == 0
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # Fail rather than wait behind someone's lock; the tick will try again.
+                conn.execute(text("SET lock_timeout = '5s'"))
+                for table in RAW_TABLES:
+                    conn.execute(text(f"VACUUM {table}"))
+        return True
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("Clean-up after release failed; it will be retried.", exc_info=True)
+        return False

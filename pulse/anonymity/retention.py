@@ -1,4 +1,8 @@
-"""Raw answers and comments are deleted after a retention period; released figures stay."""
+"""Released comments are deleted after a retention period; figures stay.
+
+Raw answers need no retention: they are destroyed at release (anonymity/release.py). A comment's
+wording can identify its author to someone who knows them, so released comments go too.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from pulse.extensions import db
-from pulse.models import Answer, Comment, Round, RoundState
+from pulse.models import ReleasedComment, Round, RoundState
 
 
 def delete_expired_answers(now: datetime, months: int) -> int:
-    """Delete answers and comments of rounds released more than `months` ago.
+    """Delete the released comments of rounds released more than `months` ago.
 
     Returns how many rounds were cleared. A month is counted as 30 days.
     """
@@ -20,7 +24,6 @@ def delete_expired_answers(now: datetime, months: int) -> int:
         select(Round.id).where(Round.state == RoundState.RELEASED, Round.released_at < cutoff)
     ).all()
     if round_ids:
-        db.session.execute(delete(Answer).where(Answer.round_id.in_(round_ids)))
-        db.session.execute(delete(Comment).where(Comment.round_id.in_(round_ids)))
+        db.session.execute(delete(ReleasedComment).where(ReleasedComment.round_id.in_(round_ids)))
     db.session.commit()
     return len(round_ids)

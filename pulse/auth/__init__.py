@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from pulse.auth import routes  # noqa: E402,F401
+from pulse.auth import log, routes  # noqa: E402,F401

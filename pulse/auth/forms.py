@@ -6,10 +6,6 @@ from wtforms.validators import AnyOf, InputRequired
 from pulse.i18n import LANGUAGE_NAMES
 
 
-class EmptyForm(FlaskForm):
-    """A button-only POST: just the CSRF token."""
-
-
 class LanguageForm(FlaskForm):
     # The radio buttons are rendered by the template from LANGUAGE_NAMES.
     locale = StringField(

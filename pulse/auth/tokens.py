@@ -1,4 +1,8 @@
-"""Personal sign-in links: a random token, stored only as its hash, single use, with an expiry."""
+"""Personal sign-in links: a random token, stored only as its hash, single use, with an expiry.
+
+A used link is deleted, not marked as used: a "used at" time would tell a database reader who
+was active while a round was open (docs/anonymity.md).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 
 from pulse.extensions import db
 from pulse.models import Person, SignInToken
@@ -35,7 +39,7 @@ def find_usable_token(token: str) -> SignInToken | None:
     if not token or len(token) > 100:
         return None
     row = db.session.scalar(select(SignInToken).where(SignInToken.token_hash == hash_token(token)))
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= utcnow():
         return None
     if not row.person.active:
         return None
@@ -43,14 +47,12 @@ def find_usable_token(token: str) -> SignInToken | None:
 
 
 def redeem_token(token: str) -> Person | None:
-    """Use a token once. Two simultaneous redemptions: only one wins (conditional update)."""
+    """Use a token once: it is deleted. Two simultaneous redemptions: only one deletes the row
+    (the other's DELETE finds it gone and counts 0), and only that one signs in."""
     row = find_usable_token(token)
     if row is None:
         return None
-    claimed = db.session.execute(
-        update(SignInToken)
-        .where(SignInToken.id == row.id, SignInToken.used_at.is_(None))
-        .values(used_at=utcnow())
-    ).rowcount
+    person = row.person
+    claimed = db.session.execute(delete(SignInToken).where(SignInToken.id == row.id)).rowcount
     db.session.commit()
-    return row.person if claimed == 1 else None
+    return person if claimed == 1 else None

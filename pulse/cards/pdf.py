@@ -108,6 +108,10 @@ def _card(canvas: Canvas, card: Card, x: float, y: float, regular: str, bold: st
     after = _lines(canvas, "Tillidspuls", bold, 13, text_x, top, width)
     after = _lines(canvas, card.name, bold, 11, text_x, after - 1 * mm, width)
     after = _lines(canvas, card.team, regular, 7.5, text_x, after, width)
+    if card.qr is None:  # a role-holder: no link on a card (see pulse/auth/issuing.py)
+        _lines(canvas, card.own_link, regular, 8, text_x, after - 3 * mm, width)
+        canvas.restoreState()
+        return
     qr_y = after - 2 * mm - QR_SIZE
     _qr(canvas, card, text_x - 2 * mm, qr_y)
     right_x = text_x + QR_SIZE

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from pulse.auth.forms import EmptyForm
 from pulse.cards import bp
 from pulse.cards.pdf import render_cards_pdf
 from pulse.cards.service import make_cards
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.models import Membership, Role, Unit
 from pulse.timeutil import utcnow
 
@@ -48,7 +48,7 @@ def cards(unit_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    made = make_cards(unit, utcnow())
+    made = make_cards(unit, utcnow(), current_user)
     db.session.commit()
     if request.form.get("format") == "pdf":
         pdf = render_cards_pdf(made, _("Tillidspuls cards: %(team)s", team=unit.name))
@@ -57,5 +57,5 @@ def cards(unit_id: int):
             f'attachment; filename="tillidspuls-cards-{unit.id}.pdf"'
         )
         return response
-    images = {card.url: card.qr.svg_data_uri(scale=5, border=2) for card in made}
+    images = {card.url: card.qr.svg_data_uri(scale=5, border=2) for card in made if card.qr}
     return render_template("cards/cards.html", unit=unit, cards=made, images=images)

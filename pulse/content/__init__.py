@@ -1,12 +1,20 @@
-"""The question bank shipped with the product (`questions.json`), and its loader."""
+"""The question bank shipped with the product (`questions.json`), its loader, and what every
+feature says about it (dimension names, how long a round takes)."""
 
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pulse.extensions import db
 from pulse.models import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
+
+#: A fair guess for a short scale question on a phone.
+SECONDS_PER_QUESTION = 8
 
 
 def read_question_bank() -> dict:
@@ -60,3 +68,15 @@ def load_question_bank() -> int:
             count += 1
     db.session.flush()
     return count
+
+
+def dimension_names(locale: str) -> dict[str, str]:
+    """Every dimension's name in `locale`, by id."""
+    # The texts in the same read: one query per dimension would grow with the question bank.
+    dimensions = db.session.scalars(select(Dimension).options(selectinload(Dimension.texts)))
+    return {d.id: d.name(locale) for d in dimensions}
+
+
+def estimated_minutes(question_count: int) -> int:
+    """About how long a round of this many questions takes (at least a minute)."""
+    return max(1, math.ceil(question_count * SECONDS_PER_QUESTION / 60))

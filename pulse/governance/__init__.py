@@ -1,4 +1,7 @@
-"""Privacy settings that change only with the agreement of both parties (DESIGN.md §3.8)."""
+"""Privacy settings that change only with the agreement of both parties.
+
+See docs/anonymity.md, "Two-party governance".
+"""
 
 from flask import Blueprint
 

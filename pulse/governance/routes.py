@@ -5,19 +5,33 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pulse.auth.forms import EmptyForm
 from pulse.extensions import db
+from pulse.forms import EmptyForm
 from pulse.governance import bp
-from pulse.governance.rules import LIMITS, GovernanceError, decide, propose, sides_of
-from pulse.models import AuditEvent, PrivacyChange
+from pulse.governance.forms import (
+    SIDE_IN_SENTENCE,
+    SIDE_NAMES,
+    change_summary,
+    controls,
+    outcome_text,
+    proposal_views,
+)
+from pulse.governance.rules import LIMITS, GovernanceError, decide_now, propose, sides_of
+from pulse.models import Organisation, Person, PrivacyChange, PrivacyChangeStatus
 from pulse.timeutil import utcnow
 
+#: How many past proposals the page's history lists.
+HISTORY = 20
 
-def _messages() -> dict[str, str]:
+
+def _messages(setting: str | None = None) -> dict[str, str]:
+    low, high = LIMITS.get(setting or "", (None, None))
     return {
         "not_on_side": _("You can't propose changes for that side."),
         "unknown_setting": _("Choose one of the settings."),
-        "out_of_range": _("That value is outside what the rules allow."),
+        "out_of_range": _("Write a whole number from %(low)d to %(high)d.", low=low, high=high)
+        if low is not None
+        else _("That value is outside what the rules allow."),
         "comment_below_k": _("The comment threshold can't be lower than the minimum group size."),
         "k_above_comment": _(
             "The minimum group size can't be higher than the thresholds for comments and "
@@ -27,6 +41,11 @@ def _messages() -> dict[str, str]:
         "already_decided": _("That proposal has already been decided."),
         "needs_other_side": _("A change must be approved by someone from the other side."),
         "stale": _("The setting changed after this proposal was made; propose it again."),
+        "both_sides": _(
+            "You hold roles on both sides, so you can't approve this proposal: someone who is "
+            "only on the other side must do it."
+        ),
+        "busy": _("Someone else was deciding at the same moment. Reload the page and try again."),
     }
 
 
@@ -38,36 +57,20 @@ def privacy_settings():
     if not sides:
         abort(404)
     organisation = current_user.organisation
-    error = None
-    status = 200
     if request.method == "POST":
-        form = EmptyForm()
-        if form.validate_on_submit():
-            try:
-                value = _parse_value(request.form.get("setting", ""), request.form.get("value", ""))
-                propose(
-                    organisation,
-                    current_user,
-                    request.form.get("side", ""),
-                    request.form.get("setting", ""),
-                    value,
-                    utcnow(),
-                )
-                db.session.commit()
-                return redirect(url_for("governance.privacy_settings"))
-            except GovernanceError as problem:
-                db.session.rollback()
-                error, status = _messages()[str(problem)], 422
-    return render_template(
-        "governance/privacy_settings.html",
-        organisation=organisation,
-        sides=sorted(sides),
-        proposals=_open_proposals(organisation.id),
-        history=_history(organisation.id),
-        limits=LIMITS,
-        error=error,
-        form=EmptyForm(),
-    ), status
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        setting = request.form.get("setting", "")
+        try:
+            value = _parse_value(setting, request.form.getlist("value"))
+            side = request.form.get("side") or (next(iter(sides)) if len(sides) == 1 else "")
+            propose(organisation, current_user, side, setting, value, utcnow())
+            db.session.commit()
+            return redirect(url_for("governance.privacy_settings"))
+        except GovernanceError as problem:
+            db.session.rollback()
+            return _page(organisation, sides, error=(setting, _messages(setting)[str(problem)]))
+    return _page(organisation, sides)
 
 
 @bp.post("/privacy-settings/<id:change_id>/<any(approve, reject):verdict>")
@@ -76,30 +79,49 @@ def decide_change(change_id: int, verdict: str):
     change = db.session.get(PrivacyChange, change_id)
     if change is None or change.organisation_id != current_user.organisation_id:
         abort(404)
-    if not sides_of(current_user) or not EmptyForm().validate_on_submit():
+    sides = sides_of(current_user)
+    if not sides or not EmptyForm().validate_on_submit():
         abort(404)
     try:
-        decide(change, current_user, verdict == "approve", utcnow())
-        db.session.commit()
+        decide_now(change.id, current_user, verdict == "approve", utcnow())
     except GovernanceError as problem:
-        db.session.rollback()
-        return render_template(
-            "governance/privacy_settings.html",
-            organisation=current_user.organisation,
-            sides=sorted(sides_of(current_user)),
-            proposals=_open_proposals(current_user.organisation_id),
-            history=_history(current_user.organisation_id),
-            limits=LIMITS,
-            error=_messages()[str(problem)],
-            form=EmptyForm(),
-        ), 422
+        organisation = current_user.organisation
+        return _page(organisation, sides, error=("", _messages()[str(problem)]))
     return redirect(url_for("governance.privacy_settings"))
 
 
-def _parse_value(setting: str, raw: str) -> int:
+def _page(organisation: Organisation, sides: set[str], error: tuple[str, str] | None = None):
+    history = _history(organisation.id)
+    names = _names({c.proposed_by_id for c in history} | {c.decided_by_id for c in history})
+    page = render_template(
+        "governance/privacy_settings.html",
+        organisation=organisation,
+        sides=sorted(sides),
+        side_names=SIDE_NAMES,
+        side_in_sentence=SIDE_IN_SENTENCE,
+        controls=controls(organisation),
+        proposals=proposal_views(_open_proposals(organisation.id), current_user, sides),
+        history=[
+            (
+                change,
+                change_summary(change),
+                names.get(change.proposed_by_id, ""),
+                outcome_text(change, names.get(change.decided_by_id, "")),
+            )
+            for change in history
+        ],
+        error_setting=error[0] if error else None,
+        error=error[1] if error else None,
+        form=EmptyForm(),
+    )
+    return page, 422 if error else 200
+
+
+def _parse_value(setting: str, raw_values: list[str]) -> int:
+    """The proposed value. A switch posts a hidden "0" and, when on, a "1" after it."""
     if setting not in LIMITS:
         raise GovernanceError("unknown_setting")
-    raw = raw.strip()
+    raw = (raw_values[-1] if raw_values else "").strip()
     if not (raw.isascii() and raw.isdecimal()) or len(raw) > 3:
         raise GovernanceError("out_of_range")
     return int(raw)
@@ -111,22 +133,27 @@ def _open_proposals(organisation_id: int) -> list[PrivacyChange]:
             select(PrivacyChange)
             .where(
                 PrivacyChange.organisation_id == organisation_id,
-                PrivacyChange.status == "proposed",
+                PrivacyChange.status == PrivacyChangeStatus.PROPOSED,
             )
             .order_by(PrivacyChange.proposed_at)
         )
     )
 
 
-def _history(organisation_id: int) -> list[AuditEvent]:
+def _history(organisation_id: int) -> list[PrivacyChange]:
+    """The latest proposals, decided or not: every step is also in the audit log."""
     return list(
         db.session.scalars(
-            select(AuditEvent)
-            .where(
-                AuditEvent.organisation_id == organisation_id,
-                AuditEvent.kind.like("privacy.%"),
-            )
-            .order_by(AuditEvent.at.desc())
-            .limit(20)
+            select(PrivacyChange)
+            .where(PrivacyChange.organisation_id == organisation_id)
+            .order_by(PrivacyChange.proposed_at.desc(), PrivacyChange.id.desc())
+            .limit(HISTORY)
         )
     )
+
+
+def _names(person_ids: set[int | None]) -> dict[int, str]:
+    ids = [pid for pid in person_ids if pid is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())

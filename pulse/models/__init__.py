@@ -1,12 +1,22 @@
 """The data model. The schema is created only by the Alembic migrations in `migrations/`.
 
-Anonymity is enforced by the schema itself: `Answer` and `Comment` have no column that names a
-person, a device, an address or a time, and their ids are random. `Participation` records only
-*that* a person answered a round (see docs and DESIGN.md §3).
+Anonymity is enforced by the schema itself: `SealedAnswer` (encrypted while a round is open) and
+`ReleasedComment` have no column that names a person, a device, an address or a time, and their
+ids are random. `Participation` records only *that* a person answered a round; it is deleted at
+release (docs/anonymity.md).
 """
 
+from pulse.models.api import ApiToken
 from pulse.models.content import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
-from pulse.models.followup import Action, ActionEvent, AuditEvent, PushSubscription
+from pulse.models.followup import (
+    Action,
+    ActionEvent,
+    ActionOwner,
+    ActionStatus,
+    AuditEvent,
+    PushSubscription,
+)
+from pulse.models.med import CommitteeDiscussion
 from pulse.models.notifications import NotificationLog
 from pulse.models.org import (
     Committee,
@@ -21,34 +31,38 @@ from pulse.models.org import (
     SignInToken,
     Unit,
 )
-from pulse.models.release import PrivacyChange, ReleasedFigure
+from pulse.models.release import FigureKind, PrivacyChange, PrivacyChangeStatus, ReleasedFigure
 from pulse.models.rounds import (
-    Answer,
     Audience,
-    Comment,
     Participation,
     Plan,
     PlanDimension,
     PlanUnit,
+    ReleasedComment,
     Round,
+    RoundKey,
     RoundMember,
     RoundQuestion,
     RoundState,
     RoundTeam,
+    SealedAnswer,
 )
 
 __all__ = [
     "Action",
+    "ApiToken",
     "ActionEvent",
-    "Answer",
+    "ActionOwner",
+    "ActionStatus",
     "AuditEvent",
     "Audience",
-    "Comment",
     "Committee",
+    "CommitteeDiscussion",
     "CommitteeMember",
     "CommitteeUnit",
     "DeviceSession",
     "Dimension",
+    "FigureKind",
     "DimensionText",
     "Membership",
     "NotificationLog",
@@ -57,10 +71,12 @@ __all__ = [
     "Person",
     "Plan",
     "PrivacyChange",
+    "PrivacyChangeStatus",
     "PlanDimension",
     "PlanUnit",
     "PushSubscription",
     "Question",
+    "ReleasedComment",
     "ReleasedFigure",
     "QuestionText",
     "Role",
@@ -69,9 +85,11 @@ __all__ = [
     "RoundMember",
     "RoundQuestion",
     "RoundState",
+    "RoundKey",
     "RoundTeam",
     "Scale",
     "ScaleLabel",
+    "SealedAnswer",
     "SignInToken",
     "Unit",
 ]

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pulse.extensions import db
+from pulse.models.release import one_of
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"  # not started
+    DOING = "doing"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ActionOwner(enum.StrEnum):
+    """Who of the TRIO carries an action, or the whole team."""
+
+    LEADER = "leader"
+    TR = "tr"
+    AMR = "amr"
+    TEAM = "team"
 
 
 class Action(db.Model):
@@ -17,16 +35,16 @@ class Action(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     dimension_id: Mapped[str | None] = mapped_column(ForeignKey("dimension.id"))
     title: Mapped[str] = mapped_column(String(200))
-    #: Who carries it: "leader", "tr", "amr" or "team".
+    #: Who carries it (an ActionOwner).
     owner: Mapped[str] = mapped_column(String(10))
     follow_up_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=ActionStatus.OPEN)
 
     events: Mapped[list[ActionEvent]] = relationship(order_by="ActionEvent.at")
 
     __table_args__ = (
-        CheckConstraint("owner IN ('leader', 'tr', 'amr', 'team')", name="known_owner"),
-        CheckConstraint("status IN ('open', 'doing', 'done', 'dropped')", name="known_status"),
+        CheckConstraint(one_of("owner", ActionOwner), name="known_owner"),
+        CheckConstraint(one_of("status", ActionStatus), name="known_status"),
     )
 
 
@@ -57,6 +75,8 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    #: Whom the action was about, when a person (e.g. a sign-in link issued *for* them).
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pulse.anonymity.settings import DEFAULT_COMMENT_K, DEFAULT_DISTRIBUTION_K, DEFAULT_K
 from pulse.extensions import db
 
 
@@ -17,10 +18,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Locale for people who have not chosen one: "da" or "nb".
     default_locale: Mapped[str] = mapped_column(String(5), default="da")
-    #: Privacy settings (DESIGN.md §3). They change only through two-party approval.
-    min_group_size: Mapped[int] = mapped_column(default=5)
-    min_distribution_size: Mapped[int] = mapped_column(default=10)
-    min_comment_group_size: Mapped[int] = mapped_column(default=10)
+    #: Privacy settings (docs/anonymity.md). They change only through two-party approval.
+    min_group_size: Mapped[int] = mapped_column(default=DEFAULT_K)
+    min_distribution_size: Mapped[int] = mapped_column(default=DEFAULT_DISTRIBUTION_K)
+    min_comment_group_size: Mapped[int] = mapped_column(default=DEFAULT_COMMENT_K)
     comments_enabled: Mapped[bool] = mapped_column(default=True)
 
     units: Mapped[list[Unit]] = relationship(back_populates="organisation")
@@ -41,6 +42,9 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: "organisation", "area", "workplace" or "team": for display and for the demo only.
     kind: Mapped[str] = mapped_column(String(20), default="team")
+    #: When the unit was closed (reorganised away). Never deleted: released figures, actions
+    #: and audit rows keep pointing at it.
+    closed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="units")
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
@@ -163,12 +167,14 @@ class DeviceSession(db.Model):
 
 
 class SignInToken(db.Model):
-    """A personal sign-in link. Only the SHA-256 of the token is stored; it works once."""
+    """A personal sign-in link. Only the SHA-256 of the token is stored; it works once.
+
+    A used link is deleted, not marked: a "used at" would tell who was active during a round.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()

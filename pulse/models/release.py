@@ -6,12 +6,34 @@ only its reason: no count, mean or distribution of a suppressed group is ever st
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulse.extensions import db
+
+
+class FigureKind(enum.StrEnum):
+    """What a released figure measures (written by the release, read by every page)."""
+
+    PARTICIPATION = "participation"
+    QUESTION = "question"
+    DIMENSION = "dimension"
+    COMMENTS = "comments"
+
+
+class PrivacyChangeStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+def one_of(column: str, values: type[enum.StrEnum]) -> str:
+    """A CHECK clause naming exactly the enum's values, so the schema and the code agree."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class ReleasedFigure(db.Model):
@@ -38,12 +60,13 @@ class ReleasedFigure(db.Model):
     mean: Mapped[float | None]
     #: {"1": 3, "2": 5, ...} only when at least the distribution threshold answered.
     distribution: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    #: The unit's chain of ancestors at release time ("/root/.../unit/"): the tree the rules
+    #: were applied to, so `pulse verify` can recheck them after units have moved.
+    path: Mapped[str | None] = mapped_column(String(400))
 
     __table_args__ = (
         UniqueConstraint("round_id", "unit_id", "kind", "ref", name="uq_released_figure_key"),
-        CheckConstraint(
-            "kind IN ('participation', 'question', 'dimension', 'comments')", name="known_kind"
-        ),
+        CheckConstraint(one_of("kind", FigureKind), name="known_kind"),
         # A hidden figure carries no number at all.
         CheckConstraint(
             "NOT suppressed OR (respondents IS NULL AND mean IS NULL AND distribution IS NULL"
@@ -57,7 +80,7 @@ class PrivacyChange(db.Model):
     """A proposed change of a privacy setting; it applies only when the other party approves.
 
     Management (administrator or leader) and employee representatives (TR) must both agree:
-    one proposes, someone from the other side approves (DESIGN.md §3.8).
+    one proposes, someone from the other side approves (docs/anonymity.md, "Two-party governance").
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,14 +94,12 @@ class PrivacyChange(db.Model):
     proposed_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    status: Mapped[str] = mapped_column(String(10), default=PrivacyChangeStatus.PROPOSED)
 
     __table_args__ = (
         CheckConstraint(
             "setting IN ('min_group_size', 'min_comment_group_size', 'comments_enabled')",
             name="known_setting",
         ),
-        CheckConstraint(
-            "status IN ('proposed', 'approved', 'rejected', 'withdrawn')", name="known_status"
-        ),
+        CheckConstraint(one_of("status", PrivacyChangeStatus), name="known_status"),
     )

@@ -1,8 +1,10 @@
 """Pulse plans, rounds, participation and the anonymous answers.
 
-`Answer` and `Comment` deliberately have no person, device, address or time column, and random
-UUID ids: nothing in a row says who wrote it or when. `Participation` says only that a person
-answered a round; it is reduced to counts when the round is released.
+While a round is open its answers and comments exist only as `SealedAnswer` rows: one encrypted
+box per submission under the round's own key (`RoundKey`, itself encrypted with a secret that
+is never in the database). No person, device, address or time column, random UUID ids. At
+release the boxes are opened once, turned into figures and released comments, and destroyed
+with the key, participation and the frozen members (docs/anonymity.md).
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pulse.extensions import db
@@ -35,6 +46,8 @@ class Plan(db.Model):
     questions_per_round: Mapped[int] = mapped_column(default=5)
     release_delay_hours: Mapped[int] = mapped_column(default=48)
     active: Mapped[bool] = mapped_column(default=True)
+    #: When an administrator ended the plan (a paused plan has none and can be resumed).
+    ended_at: Mapped[datetime | None]
 
     units: Mapped[list[Unit]] = relationship(secondary="plan_unit")
     dimensions: Mapped[list[PlanDimension]] = relationship(order_by="PlanDimension.position")
@@ -82,6 +95,9 @@ class Round(db.Model):
     invitations_sent_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
     released_at: Mapped[datetime | None]
+    #: Released, but the clean-up after it (SQLite journal, PostgreSQL vacuum) has not been
+    #: confirmed yet: the tick retries it and `pulse verify` reports it.
+    cleanup_pending: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     questions: Mapped[list[RoundQuestion]] = relationship(order_by="RoundQuestion.position")
     teams: Mapped[list[RoundTeam]] = relationship()
@@ -101,15 +117,14 @@ class RoundQuestion(db.Model):
 
 
 class RoundTeam(db.Model):
-    """A team in a round, frozen when the round opens: how many were invited, how many answered.
+    """A team in a round, frozen when the round opens: how many were invited.
 
-    `participants` is filled at release from the participation rows, which are then deleted.
+    Deleted at release: what a page may show of it is in the participation figures.
     """
 
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     invited: Mapped[int]
-    participants: Mapped[int | None]
 
     unit: Mapped[Unit] = relationship()
 
@@ -140,16 +155,26 @@ def _random_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class Answer(db.Model):
-    """One anonymous answer to one question. No person, device, address or time: by design."""
+class RoundKey(db.Model):
+    """The round's data key, encrypted with the key-encryption secret from the environment.
+
+    Made when the round opens, deleted at release: after that no one can open a leftover box.
+    """
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SealedAnswer(db.Model):
+    """One submission's answers (and comment), encrypted as one box of a fixed size per round.
+
+    Nothing in clear but the round: not the team, not the values, not whether there is a
+    comment. No person, device, address or time: by design.
+    """
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    question_id: Mapped[str] = mapped_column(ForeignKey("question.id"))
-    value: Mapped[int]
-
-    __table_args__ = (CheckConstraint("value BETWEEN 0 AND 10", name="value_range"),)
+    box: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Audience(enum.StrEnum):
@@ -157,12 +182,17 @@ class Audience(enum.StrEnum):
     REPRESENTATIVES = "reps"  # only TR and AMR
 
 
-class Comment(db.Model):
-    """An optional anonymous comment; shown only after release and only to its audience."""
+class ReleasedComment(db.Model):
+    """A comment as released: bound to the group the comments rule released it for.
+
+    `path` is that group's chain of ancestors at release time ("/root/.../unit/"), so a page
+    lists the comments released inside a unit without regrouping them by today's tree.
+    """
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    path: Mapped[str] = mapped_column(String(400))
     audience: Mapped[str] = mapped_column(String(5))
     body: Mapped[str] = mapped_column(Text)
 

@@ -13,11 +13,12 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
+from pulse.content import estimated_minutes
+from pulse.i18n import when
 from pulse.models import Round
-from pulse.survey.queries import estimated_minutes
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def build_message(round_: Round, kind: str, delivery: Delivery) -> EmailMessage:
             "kind": kind,
             "first_name": delivery.first_name,
             "link": link,
-            "closes": format_datetime(round_.closes_at, _("EEEE d MMMM 'at' HH:mm")),
+            "closes": when(round_.closes_at),  # with the year when it is not this year
             "questions": len(round_.questions),
             "minutes": estimated_minutes(len(round_.questions)),
             "link_days": config["SIGNIN_LINK_DAYS"],

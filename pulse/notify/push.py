@@ -11,13 +11,15 @@ import base64
 import binascii
 import json
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import requests
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from pulse.extensions import db
 from pulse.models import Organisation, Person, PushSubscription, Round, RoundMember
@@ -28,6 +30,20 @@ log = logging.getLogger(__name__)
 KINDS = ("open", "reminder")
 #: The push service may hold a message this long when the phone is off (seconds).
 TTL = 24 * 60 * 60
+#: Seconds to connect to / hear back from a push service: a slow one must not hold up the tick.
+TIMEOUT = (3.05, 5)
+#: Devices per person: a new one replaces the oldest (nobody needs more; a script can't pile up).
+MAX_SUBSCRIPTIONS = 5
+#: The browsers' push services (Chrome/Edge-Chromium, Firefox, Windows, Safari). An endpoint on
+#: any other host is refused: the tick would POST to it (see README, Configuration).
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com",
+    "android.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "*.notify.windows.com",
+    "*.push.apple.com",
+)
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
 class SubscriptionError(ValueError):
@@ -46,13 +62,55 @@ def vapid_configured() -> bool:
     return bool(config.get("VAPID_PRIVATE_KEY") and config.get("VAPID_PUBLIC_KEY"))
 
 
-def _b64url_bytes(value: object) -> bytes:
-    if not isinstance(value, str) or not value or len(value) > 200:
+def _b64url_key(value: object, size: int) -> str:
+    """A key of exactly `size` bytes in base64url, strictly (no junk skipped), unpadded."""
+    if not isinstance(value, str) or len(value) > 100 or not _BASE64URL.fullmatch(value):
         raise SubscriptionError("not a base64url string")
+    value = value.rstrip("=")
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError) as error:
         raise SubscriptionError("not a base64url string") from error
+    if len(raw) != size:
+        raise SubscriptionError("wrong key length")
+    return value
+
+
+def push_hosts() -> tuple[str, ...]:
+    """PULSE_PUSH_HOSTS: host names ("*.example" for any sub-domain), or whole origins
+    ("http://127.0.0.1:8123", for a local push service in tests or development)."""
+    return tuple(current_app.config.get("PULSE_PUSH_HOSTS") or DEFAULT_PUSH_HOSTS)
+
+
+def endpoint_allowed(endpoint: object) -> bool:
+    """An https URL on one of the push services' hosts (default port), or an allowed origin."""
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 1000:
+        return False
+    if not endpoint.isascii() or any(ord(c) < 33 for c in endpoint) or "\\" in endpoint:
+        return False
+    try:
+        parts = urlsplit(endpoint)
+        hostname, port = parts.hostname, parts.port
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port out of range
+        return False
+    if not hostname or parts.username is not None or parts.password is not None:
+        return False
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    for allowed in push_hosts():
+        allowed = allowed.strip().lower()
+        if "://" in allowed:
+            if origin == allowed.rstrip("/"):
+                return True
+            continue
+        if parts.scheme != "https" or port not in (None, 443):
+            continue
+        if allowed.startswith("*."):
+            suffix = allowed[1:]
+            if hostname.endswith(suffix) and len(hostname) > len(suffix):
+                return True
+        elif hostname == allowed:
+            return True
+    return False
 
 
 def save_subscription(person: Person, data: object) -> PushSubscription:
@@ -60,29 +118,51 @@ def save_subscription(person: Person, data: object) -> PushSubscription:
     if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
         raise SubscriptionError("no subscription")
     endpoint = data.get("endpoint")
-    try:
-        parts = urlsplit(endpoint) if isinstance(endpoint, str) else None
-        hostname = parts.hostname if parts else None
-    except ValueError as error:  # e.g. an unclosed IPv6 bracket
-        raise SubscriptionError("bad endpoint") from error
-    # Push services are always https; anything else is not a browser's subscription.
-    if parts is None or parts.scheme != "https" or not hostname or len(endpoint) > 1000:
+    if not endpoint_allowed(endpoint):
         raise SubscriptionError("bad endpoint")
-    p256dh, auth = data["keys"].get("p256dh"), data["keys"].get("auth")
-    if len(_b64url_bytes(p256dh)) != 65 or len(_b64url_bytes(auth)) != 16:
-        raise SubscriptionError("bad keys")
+    p256dh = _b64url_key(data["keys"].get("p256dh"), 65)
+    auth = _b64url_key(data["keys"].get("auth"), 16)
     subscription = db.session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == endpoint)
     )
     if subscription is None:
+        _make_room(person)
         subscription = PushSubscription(endpoint=endpoint)
         db.session.add(subscription)
+    elif subscription.person_id != person.id:
+        _make_room(person)
     # A device signed in by someone else now belongs to them.
     subscription.person_id = person.id
     subscription.p256dh = p256dh
     subscription.auth = auth
     db.session.flush()
     return subscription
+
+
+def _make_room(person: Person) -> None:
+    """Delete this person's oldest subscriptions so that one more fits under the cap."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(PushSubscription)
+        .where(PushSubscription.person_id == person.id)
+    )
+    surplus = count - MAX_SUBSCRIPTIONS + 1
+    if surplus > 0:
+        oldest = db.session.scalars(
+            select(PushSubscription.id)
+            .where(PushSubscription.person_id == person.id)
+            .order_by(PushSubscription.id)
+            .limit(surplus)
+        ).all()
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(oldest)))
+
+
+class _NoRedirects(requests.Session):
+    """A push service answers; it never sends us elsewhere. A redirect is a failure."""
+
+    def request(self, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
 
 
 def forget_subscription(person: Person, endpoint: str) -> None:
@@ -93,12 +173,21 @@ def forget_subscription(person: Person, endpoint: str) -> None:
     )
 
 
-def send_push(subscription: PushSubscription, payload: dict) -> bool | None:
+def send_push(
+    subscription: PushSubscription, payload: dict, session: requests.Session | None = None
+) -> bool | None:
     """Send one message. True: accepted; None: the subscription is gone and was deleted
-    (404/410 from the push service); False: failed this time (kept)."""
+    (404/410 from the push service, or its host no longer allowed); False: failed this time
+    (kept). `session`: one HTTP session for a whole batch (made here when not given)."""
     from pywebpush import WebPushException, webpush
 
     config = current_app.config
+    # Checked again when sending: a row stored before the list changed must not be contacted.
+    if not endpoint_allowed(subscription.endpoint):
+        db.session.delete(subscription)
+        return None
+    own_session = session is None
+    session = session or _NoRedirects()
     try:
         webpush(
             subscription_info={
@@ -109,7 +198,8 @@ def send_push(subscription: PushSubscription, payload: dict) -> bool | None:
             vapid_private_key=config["VAPID_PRIVATE_KEY"],
             vapid_claims={"sub": config["VAPID_SUBJECT"]},
             ttl=TTL,
-            timeout=10,
+            timeout=TIMEOUT,
+            requests_session=session,
         )
     except WebPushException as error:
         status = getattr(error.response, "status_code", None)
@@ -121,6 +211,9 @@ def send_push(subscription: PushSubscription, payload: dict) -> bool | None:
     except Exception:  # a network error must not stop the other messages
         log.warning("A push message could not be sent.", exc_info=True)
         return False
+    finally:
+        if own_session:
+            session.close()
     return True
 
 
@@ -158,17 +251,18 @@ def send_round_push(round_: Round, kind: str) -> PushReport:
     default_locale = organisation.default_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     payloads: dict[str, dict] = {}
     sent = removed = failed = 0
-    for subscription, locale in rows:
-        locale = locale or default_locale
-        if locale not in payloads:
-            payloads[locale] = round_payload(round_, kind, locale)
-        outcome = send_push(subscription, payloads[locale])
-        if outcome is None:
-            removed += 1
-        elif outcome:
-            sent += 1
-        else:
-            failed += 1
+    with _NoRedirects() as session:
+        for subscription, locale in rows:
+            locale = locale or default_locale
+            if locale not in payloads:
+                payloads[locale] = round_payload(round_, kind, locale)
+            outcome = send_push(subscription, payloads[locale], session)
+            if outcome is None:
+                removed += 1
+            elif outcome:
+                sent += 1
+            else:
+                failed += 1
     db.session.commit()
     log.info(
         "Round %s %s push: %d sent, %d expired subscriptions removed, %d failed.",

@@ -11,18 +11,26 @@ import hashlib
 import hmac
 import json
 
-from flask import Response, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from pulse import ROOT
+from pulse.config import ROOT
 from pulse.extensions import db
+from pulse.invitations import open_round_for
 from pulse.notify.push import SubscriptionError, forget_subscription, save_subscription
 from pulse.pwa import bp
-from pulse.survey.queries import open_round_for
 from pulse.survey.service import is_accepting, participation_of
 from pulse.timeutil import utcnow
+from pulse.web import JSONBodyError, json_error, read_json
 
 #: Static files every page needs: precached when the worker installs.
 SHELL_FILES = (
@@ -94,6 +102,16 @@ def service_worker():
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks ask the site root for it, whatever the pages link to."""
+    response = send_from_directory(
+        current_app.static_folder, "icons/favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/offline")
 def offline():
     """Shown by the service worker when a page is not available without a connection."""
@@ -146,9 +164,9 @@ def offline_pages():
 def subscribe():
     """Store this device's push subscription for the signed-in person."""
     try:
-        save_subscription(current_user, request.get_json(silent=True))
-    except SubscriptionError:
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        save_subscription(current_user, read_json())
+    except (JSONBodyError, SubscriptionError):
+        return json_error(_("This browser sent a subscription we could not use."))
     db.session.commit()
     return jsonify(ok=True)
 
@@ -157,10 +175,13 @@ def subscribe():
 @login_required
 def unsubscribe():
     """Forget this device's push subscription (the person turned notifications off)."""
-    data = request.get_json(silent=True)
+    try:
+        data = read_json()
+    except JSONBodyError:
+        data = None
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str):
-        return jsonify(error=_("This browser sent a subscription we could not use.")), 400
+        return json_error(_("This browser sent a subscription we could not use."))
     forget_subscription(current_user, endpoint)
     db.session.commit()
     return jsonify(ok=True)

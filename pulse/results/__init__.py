@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__)
 
-from pulse.results import routes  # noqa: E402,F401
+from pulse.results import dialogue, routes  # noqa: E402,F401

@@ -8,22 +8,29 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from pulse.extensions import db
-from pulse.models import Action, ActionEvent, Person, Unit
+from pulse.models import Action, ActionEvent, ActionOwner, ActionStatus, Person, Unit
 
-OWNERS = ("leader", "tr", "amr", "team")
-STATUSES = ("open", "doing", "done", "dropped")
+OWNERS = tuple(ActionOwner)
+STATUSES = tuple(ActionStatus)
+#: Finished actions sort last on the TRIO page.
+FINISHED = (ActionStatus.DONE, ActionStatus.DROPPED)
 
 
 def owner_names() -> dict[str, str]:
-    return {"leader": _("Leader"), "tr": _("TR"), "amr": _("AMR"), "team": _("The team")}
+    return {
+        ActionOwner.LEADER: _("Leader"),
+        ActionOwner.TR: _("TR"),
+        ActionOwner.AMR: _("AMR"),
+        ActionOwner.TEAM: _("The team"),
+    }
 
 
 def status_names() -> dict[str, str]:
     return {
-        "open": _("Not started"),
-        "doing": _("In progress"),
-        "done": _("Done"),
-        "dropped": _("Dropped"),
+        ActionStatus.OPEN: _("Not started"),
+        ActionStatus.DOING: _("In progress"),
+        ActionStatus.DONE: _("Done"),
+        ActionStatus.DROPPED: _("Dropped"),
     }
 
 
@@ -42,11 +49,13 @@ def create_action(
         dimension_id=dimension_id or None,
         owner=owner,
         follow_up_on=follow_up_on,
-        status="open",
+        status=ActionStatus.OPEN,
     )
     db.session.add(action)
     db.session.flush()
-    db.session.add(ActionEvent(action_id=action.id, person_id=person.id, at=now, status="open"))
+    db.session.add(
+        ActionEvent(action_id=action.id, person_id=person.id, at=now, status=ActionStatus.OPEN)
+    )
     return action
 
 
@@ -90,7 +99,7 @@ def actions_for(unit_ids: list[int]) -> list[Action]:
         db.session.scalars(
             select(Action)
             .where(Action.unit_id.in_(unit_ids))
-            .order_by(Action.status.in_(("done", "dropped")), Action.id.desc())
+            .order_by(Action.status.in_(FINISHED), Action.id.desc())
         )
     )
 
@@ -101,16 +110,19 @@ def recent_actions_for_employee(unit: Unit, now: datetime) -> list[Action]:
     chain = [unit.id, *(u.id for u in unit.ancestors())]
     recent = now - timedelta(days=90)
     finished_recently = select(ActionEvent.action_id).where(
-        ActionEvent.status == "done", ActionEvent.at >= recent
+        ActionEvent.status == ActionStatus.DONE, ActionEvent.at >= recent
     )
     return list(
         db.session.scalars(
             select(Action)
             .where(
                 Action.unit_id.in_(chain),
-                or_(Action.status.in_(("open", "doing")), Action.id.in_(finished_recently)),
+                or_(
+                    Action.status.in_((ActionStatus.OPEN, ActionStatus.DOING)),
+                    Action.id.in_(finished_recently),
+                ),
             )
-            .order_by(Action.status == "done", Action.id.desc())
+            .order_by(Action.status == ActionStatus.DONE, Action.id.desc())
             .limit(10)
         )
     )

@@ -18,9 +18,8 @@ from pulse.figures import (
     round_view,
     unit_path,
 )
-from pulse.lifecycle import subtree_ids
 from pulse.member_rule import member_hidden
-from pulse.models import Comment, ReleasedFigure, Round, RoundState, Unit
+from pulse.models import ReleasedComment, ReleasedFigure, Round, RoundState, Unit
 
 #: How many released rounds a page looks back over.
 HISTORY = 26
@@ -135,18 +134,22 @@ def team_data(
 
 
 def comments_for(round_: Round, unit: Unit, viewer_unit_id: int | None, representatives: bool):
-    """The unit's released comments, or None when the rules hide them. Shuffled, undated."""
+    """The comments released for the unit's group, or None when the rules hide them.
+
+    Exactly the comments the release bound to this unit or to a group inside it *as the tree
+    was at release* (their stored path): today's tree plays no part, so moving a unit later
+    changes no list. Shuffled, undated.
+    """
     figure = round_view(round_, viewer_unit_id).get(("comments", "", unit.id))
     if figure is None or not figure.shown:
         return None
-    units = db.session.scalars(select(Unit).where(Unit.organisation_id == unit.organisation_id))
     audiences = ["trio", "reps"] if representatives else ["trio"]
     bodies = list(
         db.session.scalars(
-            select(Comment.body).where(
-                Comment.round_id == round_.id,
-                Comment.unit_id.in_(subtree_ids([unit.id], list(units))),
-                Comment.audience.in_(audiences),
+            select(ReleasedComment.body).where(
+                ReleasedComment.round_id == round_.id,
+                ReleasedComment.path.contains(f"/{unit.id}/", autoescape=True),
+                ReleasedComment.audience.in_(audiences),
             )
         )
     )

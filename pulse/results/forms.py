@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
+from pulse.models import ActionOwner, ActionStatus
 from pulse.results.actions import OWNERS, STATUSES
 
 
@@ -18,7 +19,7 @@ class ActionForm(FlaskForm):
     dimension = StringField(_l("Which theme does it answer?"), validators=[Optional()])
     owner = StringField(
         _l("Who carries it?"),
-        default="team",
+        default=ActionOwner.TEAM,
         validators=[AnyOf(OWNERS, message=_l("Choose who carries the action."))],
     )
     follow_up_on = DateField(
@@ -28,7 +29,7 @@ class ActionForm(FlaskForm):
     )
     status = StringField(
         _l("Status"),
-        default="open",
+        default=ActionStatus.OPEN,
         validators=[AnyOf(STATUSES, message=_l("Choose a status."))],
     )
     note = TextAreaField(

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from pulse.content import dimension_names
 from pulse.extensions import db, htmx
 from pulse.figures import unit_path
 from pulse.models import Action, Round, Unit
@@ -26,7 +27,6 @@ from pulse.results.actions import (
 from pulse.results.charts import participation_chart, trend_chart
 from pulse.results.data import PARTS, comments_for, dialogue_cards, team_data
 from pulse.results.forms import ActionForm
-from pulse.survey.queries import dimension_names
 from pulse.timeutil import utcnow
 from pulse.web import render_page
 

@@ -2,7 +2,8 @@
 
 One tick, in this order: close rounds whose time is up; per active plan, open its scheduled
 rounds that are due and schedule the next one; send invitations and the one reminder; release
-closed rounds after their delay.
+closed rounds after their delay (and retry a release's clean-up that failed). Every change of a
+round's state is made by pulse/rounds.py; this module only decides when.
 
 Every step is idempotent and takes one row at a time with `SELECT ... FOR UPDATE SKIP LOCKED`
 (PostgreSQL; SQLite drops the clause, and there one host runs the tick): a row another host is
@@ -21,23 +22,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from pulse.anonymity.release import release_round
-from pulse.auth.tokens import issue_sign_in_token
+from pulse import rounds
+from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
-from pulse.lifecycle import close_round, open_round
 from pulse.models import (
     NotificationLog,
     Person,
     Plan,
     Round,
     RoundMember,
-    RoundQuestion,
     RoundState,
 )
 from pulse.notify.email import Delivery, send_round_emails
+from pulse.notify.push import send_round_push
 from pulse.scheduling.plans import schedule_next_round
 
 log = logging.getLogger(__name__)
@@ -66,34 +66,19 @@ class TickReport:
 
 def run_tick(now: datetime) -> TickReport:
     report = TickReport()
-    report.closed = close_due(now)
+    report.closed = rounds.close_due(now)
     report.opened, report.scheduled = open_due(now)
     for kind, done in ((INVITATION, report.invited), (REMINDER, report.reminded)):
         for round_id, sent in notify_due(now, kind):
             done.append(round_id)
             report.emails_sent += sent
-    report.released = release_due(now)
+    report.released = rounds.release_due(now)
     return report
 
 
 def _locked(model, *where):
     """The row if nobody else holds it, locked until this transaction ends; else None."""
     return db.session.scalar(select(model).where(*where).with_for_update(skip_locked=True))
-
-
-def close_due(now: datetime) -> list[int]:
-    ids = db.session.scalars(
-        select(Round.id).where(Round.state == RoundState.OPEN, Round.closes_at <= now)
-    ).all()
-    db.session.rollback()
-    closed = []
-    for round_id in ids:
-        round_ = _locked(Round, Round.id == round_id, Round.state == RoundState.OPEN)
-        if round_ is not None:
-            close_round(round_)
-            closed.append(round_id)
-        db.session.commit()
-    return closed
 
 
 def open_due(now: datetime) -> tuple[list[int], list[int]]:
@@ -115,11 +100,9 @@ def open_due(now: datetime) -> tuple[list[int], list[int]]:
         ).all()
         for round_ in due:
             if round_.closes_at <= now:
-                # Missed entirely (no tick ran while it should have been open): drop it.
-                db.session.execute(delete(RoundQuestion).where(RoundQuestion.round_id == round_.id))
-                db.session.execute(delete(Round).where(Round.id == round_.id))
+                rounds.drop_missed_round(round_)  # no tick ran while it should have been open
                 continue
-            open_round(round_, [unit.id for unit in plan.units])
+            rounds.open_round(round_, [unit.id for unit in plan.units])
             opened.append(round_.id)
         upcoming = schedule_next_round(plan, now)
         if upcoming is not None:
@@ -191,7 +174,7 @@ def _claim(round_: Round, kind: str, now: datetime) -> list[Delivery] | None:
     deliveries = []
     for person in recipients:
         db.session.add(NotificationLog(round_id=round_.id, person_id=person.id, kind=kind))
-        token = issue_sign_in_token(person, days)
+        token = issue_link(person, How.EMAIL, now, days)
         locale = person.locale or person.organisation.default_locale
         deliveries.append(Delivery(person.email, person.first_name, locale, token))
     if kind == INVITATION:
@@ -207,35 +190,8 @@ def _claim(round_: Round, kind: str, now: datetime) -> list[Delivery] | None:
 
 
 def _push(round_: Round, kind: str) -> None:
-    """Web push through the PWA's sender, when that part of the product is installed."""
-    try:
-        from pulse.notify import push
-    except ImportError:
-        return
-    send_round_push = getattr(push, "send_round_push", None)
-    if send_round_push is None:
-        return
+    """Web push to the round's devices; a failure there must not stop the e-mails' tick."""
     try:
         send_round_push(round_, "open" if kind == INVITATION else "reminder")
     except Exception:
         log.exception("Round %s: web push for the %s failed.", round_.id, kind)
-
-
-def release_due(now: datetime) -> list[int]:
-    candidates = db.session.execute(
-        select(Round.id, Round.closes_at, Round.release_delay_hours).where(
-            Round.state == RoundState.CLOSED
-        )
-    ).all()
-    db.session.rollback()
-    released = []
-    for round_id, closes_at, delay in sorted(candidates, key=lambda row: row[1]):
-        if closes_at + timedelta(hours=delay) > now:
-            continue
-        round_ = _locked(Round, Round.id == round_id, Round.state == RoundState.CLOSED)
-        if round_ is None:
-            db.session.rollback()
-            continue
-        release_round(round_, now)  # commits
-        released.append(round_id)
-    return released

@@ -1,4 +1,4 @@
-"""The employee's side: the home page and answering a pulse."""
+"""Answering a pulse, and the privacy page that explains how answers stay anonymous."""
 
 from flask import Blueprint
 

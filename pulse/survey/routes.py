@@ -3,31 +3,22 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from pulse.figures import team_summary
-from pulse.governance.rules import sides_of
+from pulse.anonymity.settings import organisation_settings, round_settings
+from pulse.invitations import finished_round_of_organisation
 from pulse.models import Round
-from pulse.results.actions import recent_actions_for_employee, status_names
 from pulse.survey import bp
 from pulse.survey.forms import COMMENT_MAX_LENGTH, AnswerForm, field_name, parse_answers
-from pulse.survey.queries import (
-    dimension_names,
-    estimated_minutes,
-    finished_round_of_organisation,
-    invited_round,
-    next_round_for,
-    open_round_for,
-)
 from pulse.survey.service import (
     Outcome,
     Submission,
     is_accepting,
     key_hash,
-    participation_of,
-    submit,
+    read_entry,
+    submit_entry,
 )
+from pulse.survey.states import AnswerState
 from pulse.timeutil import utcnow
 from pulse.web import render_page
 
@@ -35,72 +26,47 @@ from pulse.web import render_page
 PULSE_FRAGMENT = {"pulse": "pulse"}
 
 
-@bp.get("/")
-def home():
-    """The open round (or when the next one comes), and the person's roles."""
-    if not current_user.is_authenticated:
-        return render_template("auth/signed_out.html")
-    now = utcnow()
-    round_ = open_round_for(current_user, now)
-    answered = round_ is not None and participation_of(round_, current_user) is not None
-    membership = current_user.membership
-    summary = team_summary(membership.unit, membership.unit_id) if membership else None
-    return render_template(
-        "survey/home.html",
-        summary=summary,
-        actions=recent_actions_for_employee(membership.unit, now) if membership else [],
-        status_names=status_names(),
-        governs=bool(sides_of(current_user)),
-        dimension_names=dimension_names(str(get_locale())),
-        round=round_,
-        answered=answered,
-        minutes=estimated_minutes(len(round_.questions)) if round_ else 0,
-        next_round=None if round_ else next_round_for(current_user, now),
-    )
-
-
 @bp.get("/privacy")
 def privacy():
     """What is stored, who sees what, and the limits - in plain words."""
     organisation = current_user.organisation if current_user.is_authenticated else None
-    return render_template(
-        "survey/privacy.html",
-        k=organisation.min_group_size if organisation else 5,
-        comment_k=organisation.min_comment_group_size if organisation else 10,
-    )
+    return render_template("survey/privacy.html", privacy=organisation_settings(organisation))
 
 
 @bp.route("/pulse/<id:round_id>", methods=["GET", "POST"])
 @login_required
 def answer(round_id: int):
     """Answer a round: the form, and on submit the thank-you or what went wrong."""
-    round_ = invited_round(current_user, round_id)
-    if round_ is None:
+    # One read: the round with its questions, the person's team, an earlier answer, the key.
+    # A POST holds the round (shared lock) until its answers are committed.
+    entry = read_entry(round_id, current_user.id, lock=request.method == "POST")
+    if entry is None:
         # After release the frozen list of invitees is gone; a late resend of an answer (an
         # offline outbox) must still hear that the round is closed, not "no such page".
         finished = finished_round_of_organisation(current_user, round_id)
         if finished is None:
             abort(404)
-        return _render(finished, "closed", [], status=409 if request.method == "POST" else 200)
-    questions = [rq.question for rq in round_.questions]
+        return _render(
+            finished, AnswerState.CLOSED, [], status=409 if request.method == "POST" else 200
+        )
+    round_, questions = entry.round, entry.questions
     now = utcnow()
 
     if request.method == "GET":
-        if participation_of(round_, current_user) is not None:
-            return _render(round_, "already_answered", questions)
+        if entry.earlier_key_hash is not None:
+            return _render(round_, AnswerState.ALREADY_ANSWERED, questions)
         if not is_accepting(round_, now):
-            return _render(round_, "closed", questions)
-        return _render(round_, "form", questions, form=AnswerForm(formdata=None))
+            return _render(round_, AnswerState.CLOSED, questions)
+        return _render(round_, AnswerState.FORM, questions, form=AnswerForm(formdata=None))
 
     # The round's state decides before the form's content: a resend of a stored answer gets
     # the same thank-you, anything else after answering or closing gets that state.
-    earlier = participation_of(round_, current_user)
-    if earlier is not None:
-        same = earlier.key_hash == key_hash(request.form.get("submission_key", ""))
-        state = "thanks" if same else "already_answered"
+    if entry.earlier_key_hash is not None:
+        same = entry.earlier_key_hash == key_hash(request.form.get("submission_key", ""))
+        state = AnswerState.THANKS if same else AnswerState.ALREADY_ANSWERED
         return _render(round_, state, questions, status=200 if same else 409)
     if not is_accepting(round_, now):
-        return _render(round_, "closed", questions, status=409)
+        return _render(round_, AnswerState.CLOSED, questions, status=409)
 
     form = AnswerForm()
     answers, answer_errors = parse_answers(questions, request.form)
@@ -112,7 +78,7 @@ def answer(round_id: int):
         }
         return _render(
             round_,
-            "form",
+            AnswerState.FORM,
             questions,
             form=form,
             answer_errors=answer_errors,
@@ -125,23 +91,24 @@ def answer(round_id: int):
         comment=form.comment.data or "",
         audience=form.audience.data,
     )
-    outcome = submit(round_, current_user, submission, now)
+    outcome = submit_entry(entry, current_user.id, submission, now)
     state = {
-        Outcome.STORED: "thanks",
-        Outcome.DUPLICATE: "thanks",
-        Outcome.ALREADY_ANSWERED: "already_answered",
-        Outcome.CLOSED: "closed",
-        Outcome.NOT_INVITED: "closed",
+        Outcome.STORED: AnswerState.THANKS,
+        Outcome.DUPLICATE: AnswerState.THANKS,
+        Outcome.ALREADY_ANSWERED: AnswerState.ALREADY_ANSWERED,
+        Outcome.CLOSED: AnswerState.CLOSED,
+        Outcome.NOT_INVITED: AnswerState.CLOSED,
     }[outcome]
-    status = 200 if state == "thanks" else 409
+    status = 200 if state == AnswerState.THANKS else 409
     return _render(round_, state, questions, status=status)
 
 
-def _render(round_: Round, state: str, questions: list, *, status: int = 200, **context):
+def _render(round_: Round, state: AnswerState, questions: list, *, status: int = 200, **context):
     response = render_page(
         "survey/answer.html",
         PULSE_FRAGMENT,
         round=round_,
+        privacy=round_settings(round_, current_user.organisation),
         state=state,
         questions=questions,
         answer_errors=context.pop("answer_errors", {}),

@@ -12,6 +12,11 @@
   var ANSWER_URL = /^\/pulse\/\d+$/;
   // After this many failed tries an item is given up, visibly (a reply we can't place).
   var MAX_ATTEMPTS = 20;
+  // The answer page's states as the server writes them into data-state: exactly the values of
+  // AnswerState in pulse/survey/states.py (tests/unit/test_contracts.py holds them together).
+  var STATE = { THANKS: "thanks", ALREADY_ANSWERED: "already_answered", CLOSED: "closed" };
+  // The state outbox.js gives the card it shows while an answer waits (never from the server).
+  var SAVED = "saved";
 
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -80,8 +85,8 @@
     });
   }
 
-  /** Send one item; resolves with {outcome, html}. Outcomes: sent, closed, already, refused
-   *  (each final: the item leaves the outbox) or retry (kept). Rejects when offline. */
+  /** Send one item; resolves with {outcome, html}. Outcomes: sent, closed, already_answered,
+   *  refused (each final: the item leaves the outbox) or retry (kept). Rejects when offline. */
   function send(item, token) {
     var body = new URLSearchParams();
     item.fields.forEach(function (field) {
@@ -103,10 +108,10 @@
         // Redirected: signed out. Keep it (not a failed try); it goes when this person signs
         // in again.
         if (reply.redirected) return { outcome: "signed-out" };
-        var state = (html.match(/data-state="([a-z-]+)"/) || [])[1];
-        if (reply.status === 200 && state === "thanks") return { outcome: "sent", html: html };
-        if (reply.status === 409 && state === "closed") return { outcome: "closed", html: html };
-        if (reply.status === 409) return { outcome: "already", html: html };
+        var state = (html.match(/data-state="([a-z_]+)"/) || [])[1];
+        if (reply.status === 200 && state === STATE.THANKS) return { outcome: "sent", html: html };
+        if (reply.status === 409 && state === STATE.CLOSED) return { outcome: "closed", html: html };
+        if (reply.status === 409) return { outcome: "already_answered", html: html };
         if (reply.status === 404 || reply.status === 422) return { outcome: "refused" };
         return { outcome: "retry" };
       });
@@ -193,7 +198,7 @@
       var error = document.getElementById("request-error");
       if (error) error.hidden = true;
       if (region && saved) {
-        saved.setAttribute("data-state", "saved");
+        saved.setAttribute("data-state", SAVED);
         region.replaceChildren(saved);
         focusHeading(region);
       }
@@ -227,7 +232,7 @@
       var box = document.getElementById("outbox-notices");
       (notices || []).forEach(function (notice) {
         var region = document.getElementById("pulse");
-        var waiting = region && region.querySelector("[data-state=saved]");
+        var waiting = region && region.querySelector("[data-state=" + SAVED + "]");
         if (waiting && notice.html && notice.url === location.pathname) {
           // The server's own reply (thank-you, or closed) takes the saved card's place.
           region.outerHTML = notice.html;

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -127,8 +128,8 @@ def run_links_cli(app) -> dict[str, tuple[str, str, str]]:
 def open_round_id(app, person_id: int) -> int:
     """The open round the person is invited to (the demo has exactly one)."""
     from pulse.extensions import db
+    from pulse.invitations import open_round_for
     from pulse.models import Person
-    from pulse.survey.queries import open_round_for
     from pulse.timeutil import utcnow
 
     with app.app_context():
@@ -222,6 +223,79 @@ def chromium_executable() -> str:
     return _chromium_path()
 
 
+#: Console text Chromium logs for a Content-Security-Policy violation.
+CSP_CONSOLE_TEXT = re.compile(r"Content Security Policy|Refused to (apply|execute|load)", re.I)
+
+
+@dataclass
+class Watch:
+    """What one browser context complained about: CSP violations and JavaScript errors."""
+
+    csp_violations: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def complaints(self) -> list[str]:
+        return self.errors + [
+            "CSP violation: {directive} blocked {blocked} at {source}:{line}".format(**v)
+            for v in self.csp_violations
+        ]
+
+
+#: The watches of the contexts opened during the running test (checked when it ends).
+WATCHES: list[Watch] = []
+
+
+def watch(context) -> Watch:
+    """Report every CSP violation (the `securitypolicyviolation` event, or Chromium's console
+    text for one) and every uncaught JavaScript error in any page of this context."""
+    seen = Watch()
+    WATCHES.append(seen)
+
+    def on_page(page) -> None:
+        page.on("pageerror", lambda error: seen.errors.append(f"JS error on {page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                seen.errors.append(f"console on {page.url}: {message.text}")
+                if message.type == "error" and CSP_CONSOLE_TEXT.search(message.text)
+                else None
+            ),
+        )
+
+    context.expose_binding(
+        "__reportCspViolation", lambda _source, report: seen.csp_violations.append(report)
+    )
+    context.add_init_script(CSP_LISTENER)
+    context.on("page", on_page)
+    return seen
+
+
+class WatchedBrowser:
+    """The browser, with every new context watched (see `watch`)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.pulse_watch = watch(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation_or_js_error() -> Iterator[None]:
+    """Fails any browser test during which a page broke the CSP or threw a JavaScript error."""
+    WATCHES.clear()
+    yield
+    complaints = [c for seen in WATCHES for c in seen.complaints()]
+    WATCHES.clear()
+    if complaints:
+        pytest.fail("The browser complained:\n" + "\n".join(complaints), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def browser(chromium_executable: str):
     from playwright.sync_api import sync_playwright
@@ -231,7 +305,7 @@ def browser(chromium_executable: str):
             executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            yield browser
+            yield WatchedBrowser(browser)
         finally:
             browser.close()
 
@@ -241,9 +315,16 @@ class Phone:
     """A page on a phone-sized browser context, with everything the page complained about."""
 
     page: object
+    watch: Watch | None = None
     console: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[dict] = field(default_factory=list)
+
+    def forget_deliberate_violations(self) -> None:
+        """After a test broke the CSP on purpose: not a fault of the page."""
+        self.csp_violations.clear()
+        if self.watch is not None:
+            self.watch.errors.clear()
 
     def complaints(self) -> list[str]:
         return (
@@ -256,7 +337,8 @@ class Phone:
         )
 
 
-#: Runs in every document before its own scripts; reports CSP violations to the test.
+#: Runs in every document before its own scripts; reports CSP violations to the test (each
+#: browser context exposes `__reportCspViolation`, see `watch`).
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__reportCspViolation({
@@ -275,13 +357,12 @@ def phone(browser) -> Iterator[Phone]:
     context = browser.new_context(**PHONE)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    phone = Phone(page=page)
+    # The context's watch collects CSP violations; the phone shares its list, so a test that
+    # causes one on purpose can check it and then clear it.
+    phone = Phone(page=page, watch=context.pulse_watch)
+    phone.csp_violations = phone.watch.csp_violations
     page.on("console", lambda msg: phone.console.append(f"[{msg.type}] {msg.text}"))
     page.on("pageerror", lambda error: phone.page_errors.append(str(error)))
-    page.expose_binding(
-        "__reportCspViolation", lambda _source, report: phone.csp_violations.append(report)
-    )
-    page.add_init_script(CSP_LISTENER)
     try:
         yield phone
     finally:

@@ -140,3 +140,174 @@ def _leader_id(live_server, workplace_id: int) -> int:
                 RoleAssignment.unit_id == workplace_id, RoleAssignment.role == "leader"
             )
         )
+
+
+# -- Every interactive control of the team page keeps the charts drawn -------------------------
+# htmx replaces a section (outerHTML); plotly must draw into the new element every time. The
+# graph div's `data` is what plotly drew, so it is read from the page itself.
+
+CHART_POINTS = """(selector) => {
+  const element = document.querySelector(selector);
+  if (!element || !element.data || !element.querySelector('.main-svg')) return -1;
+  return Math.max(0, ...element.data.map((trace) => (trace.x || []).length));
+}"""
+
+
+def chart_points(page, selector: str) -> int:
+    """How many points (categories) the chart at `selector` drew; -1 when it drew nothing."""
+    # A function with an argument, not an expression: Playwright would eval() an expression,
+    # which the page's CSP refuses (and the browser watch would report).
+    page.wait_for_function(f"(selector) => ({CHART_POINTS})(selector) > 0", arg=selector)
+    return page.evaluate(CHART_POINTS, selector)
+
+
+def swap(page, selector: str, action) -> None:
+    """Do `action` and wait until htmx has replaced the element at `selector` with a new one."""
+    page.evaluate("(s) => { document.querySelector(s).dataset.stale = 'yes'; }", selector)
+    action()
+    page.wait_for_function(
+        "(s) => { const e = document.querySelector(s); return e && !e.dataset.stale; }",
+        arg=selector,
+    )
+
+
+def assert_charts_hold_data(page) -> None:
+    trend_rows = page.locator("#trend tbody tr").count()
+    assert chart_points(page, "#trend .chart") == trend_rows
+    participation_rows = page.locator("section[aria-labelledby=participation-heading] tbody tr")
+    assert chart_points(page, "section[aria-labelledby=participation-heading] .chart") == (
+        participation_rows.count()
+    )
+
+
+def open_team_page(live_server, browser, role: str = "leader", viewport=None):
+    workplace_id = unit_ids(live_server)[0]
+    context, page = sign_in(browser, live_server.links()[role][2], viewport)
+    page.goto(f"{live_server.url}/team/{workplace_id}")
+    assert_charts_hold_data(page)
+    return context, page
+
+
+def test_every_theme_tab_keeps_a_chart_with_data(live_server, browser):
+    context, page = open_team_page(live_server, browser)
+    names = page.locator("#trend nav.tabs a").all_inner_texts()
+    assert len(names) >= 5, names
+    for name in [*names[1:], names[0]]:
+        page.locator("#trend nav.tabs").get_by_role("link", name=name, exact=True).click()
+        page.locator("#trend nav.tabs a[aria-current]").filter(
+            has_text=re.compile(f"^{re.escape(name)}$")
+        ).wait_for()
+        assert page.locator("#trend caption").inner_text().startswith(name)
+        assert_charts_hold_data(page)
+    context.close()
+
+
+def test_switching_the_round_keeps_the_charts(live_server, browser):
+    context, page = open_team_page(live_server, browser)
+    select = page.locator("#comments select[name=round]")
+    rounds = select.locator("option").evaluate_all("(options) => options.map((o) => o.value)")
+    assert len(rounds) >= 3
+    for value in [*rounds[1:], rounds[0]]:  # every round, and back to the latest
+        swap(page, "#comments", lambda value=value: select.select_option(value))
+        assert page.locator("#comments select[name=round]").input_value() == value
+        assert_charts_hold_data(page)
+    context.close()
+
+
+def test_creating_and_editing_an_action_keeps_the_charts(live_server, browser):
+    context, page = open_team_page(live_server, browser, role="TR (shop steward)")
+    title = "Tavlemøde om vagtplanen"
+    form = page.locator("#actions .new-action form")
+    form.get_by_label(re.compile("Hvad vil I gøre", re.I)).fill(title)
+    form.get_by_label(re.compile("Følg op den", re.I)).fill("2031-03-14")
+    form.get_by_role("button").click()
+    summary = page.locator("#actions details summary", has_text=title)
+    summary.wait_for()
+    # The follow-up date is in another year: it says so, in Danish.
+    assert "14. mar. 2031" in summary.inner_text().replace("\xa0", " ")
+    assert_charts_hold_data(page)
+
+    summary.click()
+    details = page.locator("#actions details", has_text=title)
+    details.get_by_label(re.compile("^Status", re.I)).select_option(index=1)
+    details.get_by_label(re.compile("Note", re.I)).fill("Aftalt på personalemødet")
+    details.get_by_role("button").click()
+    page.locator("#actions details", has_text=title).locator(
+        "li", has_text="Aftalt på personalemødet"
+    ).wait_for(state="attached")
+    assert_charts_hold_data(page)
+    context.close()
+
+
+def test_comments_for_representatives_only_reach_tr_and_amr(live_server, browser):
+    """The comments section, as the leader and as the TR see it, round by round: the TR sees
+    everything the leader sees and the comments addressed only to TR and AMR."""
+    leader_context, leader = open_team_page(live_server, browser, role="leader")
+    tr_context, tr = open_team_page(live_server, browser, role="TR (shop steward)")
+    rounds = leader.locator("#comments select option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    extra = 0
+    for value in rounds[:6]:
+        seen = {}
+        for name, page in (("leader", leader), ("tr", tr)):
+            select = page.locator("#comments select[name=round]")
+            swap(page, "#comments", lambda s=select, v=value: s.select_option(v))
+            seen[name] = sorted(page.locator("#comments ul.comments li").all_inner_texts())
+            assert_charts_hold_data(page)
+        assert set(seen["leader"]) <= set(seen["tr"]), value
+        extra += len(seen["tr"]) - len(seen["leader"])
+        if seen["tr"]:
+            assert "TR" in tr.locator("#comments .hint").inner_text()
+    assert extra > 0, "no round had a comment addressed only to TR and AMR"
+    leader_context.close()
+    tr_context.close()
+
+
+# -- Small phones and accessibility -----------------------------------------------------------
+
+SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_pages_fit_a_small_phone_and_pass_the_accessibility_audit(live_server, browser):
+    """At 320 px nothing scrolls sideways but a table that says it does; axe finds no serious
+    or critical violation on the home, team, privacy-settings and cards pages."""
+    workplace_id = unit_ids(live_server)[0]
+    small = {"width": 320, "height": 640}
+    links = live_server.links()
+    checked = []
+
+    def check(page, name: str) -> None:
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at 320 px"
+        for region in page.locator(".table-scroll").all():
+            assert region.get_attribute("role") == "region" and region.get_attribute("aria-label")
+        assert serious(Axe().run(page)) == [], name
+        checked.append(name)
+
+    employee_context, employee = sign_in(browser, links["employee"][2], small)
+    assert employee.locator("section[aria-labelledby=history-heading] meter").count() > 0
+    check(employee, "home")
+
+    tr_context, tr = sign_in(browser, links["TR (shop steward)"][2], small)
+    tr.goto(f"{live_server.url}/team/{workplace_id}")
+    assert_charts_hold_data(tr)
+    check(tr, "team")
+    tr.goto(f"{live_server.url}/team/{workplace_id}/dialogue-cards")
+    assert tr.locator(".dialogue-card").count() >= 7
+    assert tr.get_by_role("button", name=re.compile("Udskriv kortene")).count() == 1
+    check(tr, "dialogue cards")
+    tr.goto(f"{live_server.url}/privacy-settings")
+    assert tr.locator("input[type=number][min][max]").count() == 2
+    assert tr.locator("input[type=checkbox][role=switch]").count() == 1
+    check(tr, "privacy settings")
+
+    admin_context, admin = sign_in(browser, links["administrator"][2], small)
+    admin.goto(f"{live_server.url}/cards/")
+    check(admin, "QR card teams")
+    admin.locator("form", has_text="Nattevagten").get_by_role("button").first.click()
+    admin.wait_for_selector("article.invite")
+    check(admin, "QR cards")
+    assert len(checked) == 6
+    for context in (employee_context, tr_context, admin_context):
+        context.close()

@@ -19,8 +19,8 @@ def who5_round_for_a_new_person(server) -> tuple[int, str]:
 
     from pulse.auth.tokens import issue_sign_in_token
     from pulse.extensions import db
-    from pulse.lifecycle import create_round, open_round
     from pulse.models import Membership, Organisation, Person, Unit
+    from pulse.rounds import create_round, open_round
     from pulse.timeutil import utcnow
 
     with server.app.app_context():

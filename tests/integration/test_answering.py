@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from pulse.extensions import db
 from pulse.lifecycle import close_round
-from pulse.models import Answer, Comment, Organisation, Participation, Person, Round, Unit
+from pulse.models import Organisation, Participation, Person, Round, SealedAnswer, Unit
 from pulse.timeutil import utcnow
 from tests.factories import make_person, make_round, move_person, sign_in
 from tests.helpers import csrf_token, elements, page_text, translated
+from tests.sealed import opened_boxes
 
 HTMX = {"HX-Request": "true", "HX-Target": "pulse"}
 
@@ -23,8 +24,11 @@ def new_key() -> str:
 
 
 def stored(database) -> tuple[int, int, int]:
-    """How many participation, answer and comment rows there are."""
-    return (database.count(Participation), database.count(Answer), database.count(Comment))
+    """How many participations, answers and comments there are (answers opened from their boxes)."""
+    with database.app.app_context():
+        boxes = opened_boxes()
+    answers = sum(len(box.answers) for box in boxes)
+    return (database.count(Participation), answers, sum(1 for box in boxes if box.comment))
 
 
 def submit(
@@ -158,13 +162,12 @@ def test_answers_are_stored_with_their_values_and_random_ids(app, client, world,
     submit(client, world.round_id, ALL_ANSWERED)
 
     with app.app_context():
-        answers = db.session.scalars(select(Answer)).all()
-        assert {a.question_id: a.value for a in answers} == {
-            qid: int(value) for qid, value in ALL_ANSWERED.items()
-        }
-        assert {a.round_id for a in answers} == {world.round_id}
-        assert {a.unit_id for a in answers} == {world.team_a_id}
-        assert all(isinstance(a.id, uuid.UUID) and a.id.version == 4 for a in answers)
+        (box,) = opened_boxes(world.round_id)
+        assert box.answers == {qid: int(value) for qid, value in ALL_ANSWERED.items()}
+        assert box.unit_id == world.team_a_id and not box.comment
+        (row,) = db.session.scalars(select(SealedAnswer)).all()
+        assert isinstance(row.id, uuid.UUID) and row.id.version == 4
+        assert row.round_id == world.round_id
         (participation,) = db.session.scalars(select(Participation)).all()
         assert participation.person_id == world.alice
 
@@ -186,7 +189,7 @@ def test_a_second_different_submission_is_refused(app, client, world, alice, dat
     response = submit(client, world.round_id, {"vt_trusted": "1"}, comment="Igen")
 
     assert response.status_code == 409
-    assert state_of(response) == "already-answered"
+    assert state_of(response) == "already_answered"
     assert stored(database) == (1, 4, 0)
     assert translated(app, "You have already answered this round") in page_text(response)
 
@@ -197,7 +200,7 @@ def test_answer_page_after_answering_says_so(app, client, world, alice):
     response = client.get(f"/pulse/{world.round_id}")
 
     assert response.status_code == 200
-    assert state_of(response) == "already-answered"
+    assert state_of(response) == "already_answered"
     assert not elements(response.get_data(as_text=True), "form")
 
 
@@ -422,10 +425,12 @@ def test_a_comment_is_stored_with_its_audience_and_team(app, client, world, alic
 
     assert response.status_code == 200
     with app.app_context():
-        (comment,) = db.session.scalars(select(Comment)).all()
-        assert (comment.body, comment.audience) == ("Mere tid, tak.", "reps")
-        assert (comment.round_id, comment.unit_id) == (world.round_id, world.team_a_id)
-        assert isinstance(comment.id, uuid.UUID) and comment.id.version == 4
+        (box,) = opened_boxes(world.round_id)
+        assert (box.comment, box.audience, box.unit_id) == (
+            "Mere tid, tak.",
+            "reps",
+            world.team_a_id,
+        )
 
 
 def test_a_blank_comment_is_not_stored(app, client, world, alice, database):
@@ -468,8 +473,9 @@ def test_answers_count_for_the_team_frozen_at_opening(app, client, world, alice,
     response = submit(client, world.round_id, ALL_ANSWERED, comment="Fra team A")
 
     assert response.status_code == 200
-    assert database.scalars(select(Answer.unit_id).distinct()) == [world.team_a_id]
-    assert database.scalars(select(Comment.unit_id)) == [world.team_a_id]
+    with app.app_context():
+        (box,) = opened_boxes(world.round_id)
+    assert box.unit_id == world.team_a_id and box.comment == "Fra team A"
 
 
 def test_each_team_answers_for_itself(app, client, world, alice, database):
@@ -478,6 +484,7 @@ def test_each_team_answers_for_itself(app, client, world, alice, database):
     sign_in(bob, world.bob)
     submit(bob, world.round_id, {"vt_trusted": "1"})
 
-    rows = database.scalars(select(Answer.unit_id).order_by(Answer.value))
-    assert rows == [world.team_b_id, world.team_a_id]
+    with app.app_context():
+        teams = sorted((box.answers["vt_trusted"], box.unit_id) for box in opened_boxes())
+    assert teams == [(1, world.team_b_id), (5, world.team_a_id)]
     assert database.count(Participation) == 2

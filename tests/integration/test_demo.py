@@ -16,23 +16,24 @@ from sqlalchemy import func, select
 
 from pulse.cli import ROLE_TITLES
 from pulse.extensions import db
+from pulse.invitations import open_round_for
 from pulse.models import (
-    Answer,
     Committee,
     Membership,
     Organisation,
     Participation,
     Person,
-    Question,
+    ReleasedFigure,
     RoleAssignment,
     Round,
     RoundState,
     RoundTeam,
+    SealedAnswer,
     Unit,
 )
-from pulse.survey.queries import open_round_for
 from tests.conftest import dispose_engines, make_app
 from tests.helpers import csrf_token, elements
+from tests.sealed import opened_boxes
 
 
 def scalar(app, statement):
@@ -81,11 +82,11 @@ def test_demo_has_a_committee_an_admin_and_a_trio_per_workplace(demo_app):
         assert {"leader", "tr", "amr"} <= roles[workplace], workplace
 
 
-def test_demo_has_12_past_rounds_and_one_open(demo_app):
+def test_demo_has_16_past_rounds_and_one_open(demo_app):
     states = Counter(s for (s,) in rows(demo_app, select(Round.state).order_by(Round.opens_at)))
     assert states[RoundState.OPEN] == 1
-    assert states[RoundState.CLOSED] + states[RoundState.RELEASED] == 12
-    assert sum(states.values()) == 13
+    assert states[RoundState.CLOSED] + states[RoundState.RELEASED] == 16
+    assert sum(states.values()) == 17
     opens = [o for (o,) in rows(demo_app, select(Round.opens_at).order_by(Round.opens_at))]
     assert all(b - a == timedelta(weeks=1) for a, b in pairwise(opens))
     (last_state,) = rows(demo_app, select(Round.state).order_by(Round.opens_at.desc()).limit(1))
@@ -93,84 +94,96 @@ def test_demo_has_12_past_rounds_and_one_open(demo_app):
 
 
 def test_every_past_round_has_answers_from_at_most_those_invited(demo_app):
-    teams = rows(demo_app, select(RoundTeam.round_id, RoundTeam.invited, RoundTeam.participants))
-    invited, answered_released = Counter(), Counter()
-    for round_id, team_invited, participants in teams:
+    invited = Counter()
+    for round_id, team_invited in rows(demo_app, select(RoundTeam.round_id, RoundTeam.invited)):
         invited[round_id] += team_invited
-        answered_released[round_id] += participants or 0
     participations = dict(
         rows(
             demo_app, select(Participation.round_id, func.count()).group_by(Participation.round_id)
         )
     )
-    answers = dict(rows(demo_app, select(Answer.round_id, func.count()).group_by(Answer.round_id)))
+    boxes = dict(
+        rows(demo_app, select(SealedAnswer.round_id, func.count()).group_by(SealedAnswer.round_id))
+    )
+    whole = {
+        round_id: (n, of)
+        for round_id, n, of in rows(
+            demo_app,
+            select(ReleasedFigure.round_id, ReleasedFigure.respondents, ReleasedFigure.invited)
+            .join(Unit, Unit.id == ReleasedFigure.unit_id)
+            .where(ReleasedFigure.kind == "participation", Unit.parent_id.is_(None)),
+        )
+    }
     states = dict(rows(demo_app, select(Round.id, Round.state)))
-    assert len(invited) == 13
+    assert len(states) == 17  # 16 past weeks and the open round
     for round_id, state in states.items():
         if state == RoundState.RELEASED:
-            # Reduced to counts at release: the per-person rows are gone.
-            assert round_id not in participations
-            respondents = answered_released[round_id]
+            # Destroyed at release: only the figures are left.
+            assert round_id not in participations and round_id not in boxes
+            assert round_id not in invited
+            respondents, of = whole[round_id]
+            assert 0 < respondents <= of, round_id
         else:
             respondents = participations.get(round_id, 0)
-        assert 0 < respondents <= invited[round_id], (round_id, state)
-        assert answers.get(round_id, 0) > 0
+            assert 0 < respondents <= invited[round_id], (round_id, state)
+            assert boxes[round_id] == respondents  # one sealed box per submission
 
 
 def test_no_question_has_more_answers_than_people_invited(demo_app):
-    """Per round and question (and per team, until release relabels small teams' answers)."""
-    invited, invited_team = Counter(), {}
-    for round_id, unit_id, n in rows(
-        demo_app, select(RoundTeam.round_id, RoundTeam.unit_id, RoundTeam.invited)
-    ):
-        invited[round_id] += n
-        invited_team[(round_id, unit_id)] = n
-    released = {
-        r for (r,) in rows(demo_app, select(Round.id).where(Round.state == RoundState.RELEASED))
+    """Per round, team and question, in the rounds not yet released (opened from their boxes)."""
+    invited_team = {
+        (r, u): n
+        for r, u, n in rows(
+            demo_app, select(RoundTeam.round_id, RoundTeam.unit_id, RoundTeam.invited)
+        )
     }
-    per_question = rows(
-        demo_app,
-        select(Answer.round_id, Answer.unit_id, Answer.question_id, func.count()).group_by(
-            Answer.round_id, Answer.unit_id, Answer.question_id
-        ),
-    )
+    with demo_app.app_context():
+        per_question = Counter()
+        for round_id in {r for r, _u in invited_team}:
+            for box in opened_boxes(round_id):
+                for question_id in box.answers:
+                    per_question[(round_id, box.unit_id, question_id)] += 1
     assert per_question
-    totals = Counter()
-    for round_id, unit_id, question_id, answered in per_question:
-        totals[(round_id, question_id)] += answered
-        if round_id not in released:
-            assert answered <= invited_team[(round_id, unit_id)]
-    assert released and set(invited) - released
-    for (round_id, _question_id), answered in totals.items():
-        assert answered <= invited[round_id]
+    for (round_id, unit_id, _question_id), answered in per_question.items():
+        assert answered <= invited_team[(round_id, unit_id)]
 
 
 def test_team_means_differ(demo_app):
-    means = dict(
-        rows(
-            demo_app,
-            select(Answer.unit_id, func.avg(Answer.value))
-            .join(Question, Question.id == Answer.question_id)
-            .where(Question.scale_id == "agree5")
-            .group_by(Answer.unit_id),
-        )
+    """The released question figures of the teams (1-5 scales) differ between teams."""
+    figures = rows(
+        demo_app,
+        select(ReleasedFigure.unit_id, ReleasedFigure.mean, ReleasedFigure.distribution)
+        .join(Unit, Unit.id == ReleasedFigure.unit_id)
+        .where(
+            ReleasedFigure.kind == "question",
+            ReleasedFigure.suppressed.is_(False),
+            ReleasedFigure.ref.like("vt_%"),
+            Unit.kind == "team",
+        ),
     )
-    assert len(means) >= 12
-    values = [float(m) for m in means.values()]
+    per_team = defaultdict(list)
+    for unit_id, mean, _distribution in figures:
+        per_team[unit_id].append(mean)
+    values = [statistics.mean(m) for m in per_team.values()]
+    assert len(values) >= 8
     assert max(values) - min(values) > 0.5
     assert statistics.pstdev(values) > 0.15
-    all_values = Counter(v for (v,) in rows(demo_app, select(Answer.value)))
-    assert len(all_values) >= 5  # answers vary, not one value per team
+    given = {v for *_r, d in figures if d for v, n in d.items() if n}
+    assert len(given) >= 4  # answers vary, not one value per team
 
 
 def test_if_empty_leaves_an_existing_demo_alone(demo_app):
-    before = (count(demo_app, Person), count(demo_app, Round), count(demo_app, Answer))
+    before = (count(demo_app, Person), count(demo_app, Round), count(demo_app, SealedAnswer))
 
     result = demo_app.test_cli_runner().invoke(args=["pulse", "demo", "--if-empty"])
 
     assert result.exit_code == 0, result.output
     assert "Created" not in result.output
-    assert (count(demo_app, Person), count(demo_app, Round), count(demo_app, Answer)) == before
+    assert (
+        count(demo_app, Person),
+        count(demo_app, Round),
+        count(demo_app, SealedAnswer),
+    ) == before
 
 
 def test_demo_refuses_to_run_twice_without_if_empty(demo_app):

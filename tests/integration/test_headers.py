@@ -1,4 +1,4 @@
-"""Security headers on every page (DESIGN.md §6): strict CSP, no framing, no caching."""
+"""Security headers on every page: strict CSP, no framing, no caching."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Logs never record who submitted what (DESIGN.md §3.1), not even when something fails."""
+"""Logs never record who submitted what, not even when something fails (docs/anonymity.md,
+"What is stored")."""
 
 from __future__ import annotations
 
@@ -34,10 +35,10 @@ def test_a_submission_logs_nothing_of_what_was_sent(app, client, world, caplog):
 
 
 def test_a_failed_submission_logs_nothing_of_what_was_sent(app, client, world, caplog, monkeypatch):
-    """Any database error while storing (here: a comment the CHECK constraint refuses)."""
+    """Any database error while storing (here: a box the NOT NULL constraint refuses)."""
     import pulse.survey.service
 
-    monkeypatch.setattr(pulse.survey.service, "Audience", lambda value: "bogus")
+    monkeypatch.setattr(pulse.survey.service, "seal", lambda *args: None)
     sign_in(client, world.alice)
     caplog.set_level(logging.DEBUG)
 

@@ -107,10 +107,12 @@ def push_service():
 
 
 @pytest.fixture
-def vapid(app) -> str:
-    """VAPID keys in the settings, as `flask pulse vapid-keys` makes them; the public key."""
+def vapid(app, push_service) -> str:
+    """VAPID keys in the settings, as `flask pulse vapid-keys` makes them; the public key.
+    The local push service (and the port nothing listens on) are the allowed push hosts."""
     private, public = generate_vapid_keys()
     app.config.update(VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public, VAPID_SUBJECT=SUBJECT)
+    app.config["PULSE_PUSH_HOSTS"] = (push_service.url, "http://127.0.0.1:9")
     return public
 
 

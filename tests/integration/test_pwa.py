@@ -138,7 +138,7 @@ def test_offline_pages_list_only_an_unanswered_open_round(client, world):
     assert client.get("/pwa/pages").get_json() == {"pages": []}
 
 
-def subscription_json(endpoint: str = "https://push.example.test/abc") -> dict:
+def subscription_json(endpoint: str = "https://fcm.googleapis.com/fcm/send/abc") -> dict:
     import base64
 
     def b64(raw: bytes) -> str:
@@ -162,7 +162,7 @@ def test_a_device_subscribes_and_unsubscribes(client, world, database):
     assert rows == [world.alice]
 
     response = client.delete(
-        "/pwa/subscription", json={"endpoint": "https://push.example.test/abc"}, headers=headers
+        "/pwa/subscription", json={"endpoint": subscription_json()["endpoint"]}, headers=headers
     )
     assert response.status_code == 200
     assert database.count(PushSubscription) == 0
@@ -172,7 +172,7 @@ def test_a_device_subscribes_and_unsubscribes(client, world, database):
     "body",
     [
         None,
-        {"endpoint": "https://push.example.test/abc"},
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/abc"},
         subscription_json("http://127.0.0.1:8080/internal"),
         subscription_json("javascript:alert(1)"),
         {**subscription_json(), "keys": {"p256dh": "short", "auth": "x"}},

@@ -1,4 +1,4 @@
-"""Release: figures under the rules, participation reduced to counts, answers unlinked."""
+"""Release: figures under the rules, comments bound to their group, raw data destroyed."""
 
 from __future__ import annotations
 
@@ -9,23 +9,24 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from pulse.anonymity.release import release_due_rounds, release_round
 from pulse.extensions import db
 from pulse.figures import round_view
-from pulse.lifecycle import close_round
 from pulse.models import (
-    Answer,
-    Comment,
+    NotificationLog,
     Organisation,
     Participation,
     Person,
+    ReleasedComment,
     ReleasedFigure,
     Round,
+    RoundKey,
     RoundMember,
     RoundState,
     RoundTeam,
+    SealedAnswer,
     Unit,
 )
+from pulse.rounds import close_round, release_due, release_round
 from pulse.survey.service import Outcome, Submission, submit
 from pulse.timeutil import utcnow
 from tests.factories import sign_in
@@ -85,51 +86,32 @@ def figure(app, round_id, kind, ref, unit_id) -> ReleasedFigure:
         return row
 
 
-def physical_values(app, round_id) -> list[int]:
-    """Answer values in the order the database stores them (rowid / ctid), not by any column."""
-    with app.app_context():
-        order = "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
-        return list(
-            db.session.scalars(
-                text(
-                    f"SELECT value FROM answer WHERE round_id = :r AND question_id = 'vt_trusted' ORDER BY {order}"  # noqa: E501
-                ),
-                {"r": round_id},
-            )
-        )
+#: Every table that holds a round's raw data until its release.
+RAW_MODELS = (SealedAnswer, RoundKey, Participation, RoundMember, RoundTeam, NotificationLog)
 
 
-def test_release_reduces_participation_to_counts_and_shuffles_answers(app, world, database):
-    team_a = world.team_a_ids
-    # Six of team A answer, values 1..5 then 5, in this order.
-    submitted = answer_round(app, world, dict(zip(team_a, [1, 2, 3, 4, 5, 5], strict=True)))
-    assert physical_values(app, world.round_id) == submitted  # before release: insertion order
-    with app.app_context():
-        ids_before = set(db.session.scalars(select(Answer.id)))
+def raw_rows(database, round_id) -> dict[str, int]:
+    counts = {m.__tablename__: database.count(m, m.round_id == round_id) for m in RAW_MODELS}
+    return {table: count for table, count in counts.items() if count}
+
+
+def test_release_destroys_the_raw_data_and_keeps_figures_and_comments(app, world, database):
+    everyone = [*world.team_a_ids, *world.team_b_ids]
+    answer_round(app, world, dict.fromkeys(everyone, 4), comment="Godt arbejde")
+    assert set(raw_rows(database, world.round_id)) >= {"sealed_answer", "round_key"}
 
     close_and_release(app, world)
 
-    assert database.count(Participation, Participation.round_id == world.round_id) == 0
-    assert database.count(RoundMember, RoundMember.round_id == world.round_id) == 0
+    assert raw_rows(database, world.round_id) == {}
     with app.app_context():
-        teams = {t.unit_id: t.participants for t in db.session.scalars(select(RoundTeam))}
-        ids_after = set(db.session.scalars(select(Answer.id)))
-        assert db.session.get(Round, world.round_id).state == RoundState.RELEASED
-    # Team B's count (0) is hidden like its figures: only shown counts are kept.
-    assert teams[world.team_a_id] == 6 and teams[world.team_b_id] is None
-    assert ids_before.isdisjoint(ids_after)  # new random ids
-    # Same answers, other order (the chance of the same order for all 4 questions is tiny).
-    after = physical_values(app, world.round_id)
-    assert sorted(after) == sorted(submitted)
-    with app.app_context():
-        order = "ctid" if db.engine.dialect.name == "postgresql" else "rowid"
-        all_after = list(
-            db.session.execute(text(f"SELECT question_id, value FROM answer ORDER BY {order}"))
-        )
-    unshuffled = [
-        (q, v) for v in submitted for q in ("vt_trusted", "vt_information", "au_judgement")
-    ]
-    assert [tuple(r) for r in all_after] != unshuffled
+        round_ = db.session.get(Round, world.round_id)
+        assert round_.state == RoundState.RELEASED and not round_.cleanup_pending
+        released = db.session.scalars(select(ReleasedComment)).all()
+    # 11 answered: only the workplace reaches comment k = 10, so every comment is bound to it.
+    assert [c.body for c in released] == ["Godt arbejde"] * 11
+    assert {(c.unit_id, c.path) for c in released} == {
+        (world.workplace_id, f"/{world.workplace_id}/")
+    }
 
 
 def test_no_answer_shares_a_transaction_with_a_row_that_names_a_person(app, world):
@@ -145,10 +127,11 @@ def test_no_answer_shares_a_transaction_with_a_row_that_names_a_person(app, worl
             return found
 
     answer_round(app, world, dict.fromkeys(world.team_a_ids, 4), comment="Fint")
-    # Before release the link exists: that is what release must remove.
-    assert xmins(["answer"]) & xmins(["participation"])
+    # Before release the link exists (only to a sealed box): release removes both sides.
+    assert xmins(["sealed_answer"]) & xmins(["participation"])
     close_and_release(app, world)
-    assert not (xmins(["answer", "comment"]) & xmins(PERSON_TABLES))
+    assert not xmins(["sealed_answer"])
+    assert not (xmins(["released_figure", "released_comment"]) & xmins(PERSON_TABLES))
 
 
 def test_small_groups_are_hidden_with_their_complement(app, world):
@@ -214,7 +197,8 @@ def test_visible_team_results_show_on_the_home_page(app, world, client):
     close_and_release(app, world)
     sign_in(client, world.bob)  # team B: 5 answered, but Bob is one of them -> needs 6
     html = client.get("/").get_data(as_text=True)
-    assert "<meter" not in html
+    own = re.search(rf'<section[^>]*data-results-unit="{world.team_b_id}".*?</section>', html, re.S)
+    assert own and "<meter" not in own.group(0)  # (his history may show the workplace's)
     sign_in(client, world.alice)  # team A: 6 answered, Alice among them -> 6 >= k + 1
     html = client.get("/").get_data(as_text=True)
     assert 'value="75.0"' in html  # 4 on 1-5 is 75 on 0-100
@@ -234,7 +218,7 @@ def test_release_is_frozen_and_only_for_closed_rounds(app, world):
         late = db.session.get(Person, world.team_a_ids[5])
         outcome = submit(round_, late, Submission(key=uuid.uuid4().hex), utcnow())
     assert outcome in {Outcome.CLOSED, Outcome.NOT_INVITED}
-    assert database_count(app, Answer) == 5 * 3
+    assert database_count(app, SealedAnswer) == 0
 
 
 def database_count(app, model) -> int:
@@ -252,7 +236,7 @@ def test_release_happens_after_the_delay_by_tick(app, world, runner):
     assert runner.invoke(args=["pulse", "tick"]).exit_code == 0
     with app.app_context():
         assert db.session.get(Round, world.round_id).state == RoundState.CLOSED  # 47 h < 48 h
-        assert release_due_rounds(utcnow() + timedelta(hours=2)) == [world.round_id]
+        assert release_due(utcnow() + timedelta(hours=2)) == [world.round_id]
 
 
 def test_release_command(app, world, runner):
@@ -268,21 +252,22 @@ def test_release_command(app, world, runner):
         assert db.session.get(Round, world.round_id).state == RoundState.RELEASED
 
 
-def test_retention_deletes_raw_answers_but_keeps_figures(app, world, runner):
-    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4), comment="Hej")
+def test_retention_deletes_released_comments_but_keeps_figures(app, world, runner):
+    everyone = [*world.team_a_ids, *world.team_b_ids]
+    answer_round(app, world, dict.fromkeys(everyone, 4), comment="Hej")
     close_and_release(app, world)
     assert runner.invoke(args=["pulse", "retention"]).exit_code == 0
-    assert database_count(app, Answer) > 0  # released just now: kept
+    assert database_count(app, ReleasedComment) == 11  # released just now: kept
     with app.app_context():
         db.session.get(Round, world.round_id).released_at = utcnow() - timedelta(days=30 * 25)
         db.session.commit()
     assert runner.invoke(args=["pulse", "retention"]).exit_code == 0
-    assert database_count(app, Answer) == 0 and database_count(app, Comment) == 0
+    assert database_count(app, ReleasedComment) == 0
     assert database_count(app, ReleasedFigure) > 0
 
 
-def test_no_raw_answer_keeps_the_label_of_a_hidden_group(app, world, database):
-    """After release, answers of a team too small to show carry the nearest shown unit."""
+def test_comments_of_a_group_below_comment_k_are_destroyed(app, world, database):
+    """8 answer (6 in A, 2 in B): no group reaches 10, so no comment is kept anywhere."""
     answer_round(
         app,
         world,
@@ -290,23 +275,8 @@ def test_no_raw_answer_keeps_the_label_of_a_hidden_group(app, world, database):
         comment="Travlt",
     )
     close_and_release(app, world)
-    with app.app_context():
-        answer_units = set(db.session.scalars(select(Answer.unit_id)))
-        comment_units = set(db.session.scalars(select(Comment.unit_id)))
-        shown = set(
-            db.session.scalars(
-                select(ReleasedFigure.unit_id).where(
-                    ReleasedFigure.round_id == world.round_id,
-                    ReleasedFigure.kind == "participation",
-                    ReleasedFigure.suppressed.is_(False),
-                )
-            )
-        )
-    # Team B (2 answered) is hidden, and so is team A (else workplace minus A reveals B).
-    assert shown == {world.workplace_id}
-    assert answer_units == {world.workplace_id}
-    assert comment_units == {world.workplace_id}
-    assert database.count(Answer) == 8 * 3
+    assert database.count(ReleasedComment) == 0
+    assert raw_rows(database, world.round_id) == {}
 
 
 def test_sqlite_journal_holds_no_deleted_rows_after_release(app, world):
@@ -325,9 +295,9 @@ def test_sqlite_journal_holds_no_deleted_rows_after_release(app, world):
     assert not os.path.exists(wal) or os.path.getsize(wal) == 0
     with open(path, "rb") as database_file:
         content = database_file.read()
-    # The comment is still there (rewritten), but no deleted participation row survives:
-    # secure_delete zeroes freed space, so the key hashes of the deleted rows are gone.
-    assert "Særlig-sætning-42".encode() in content
+    # Six answered: the comment was below comment k, so it was destroyed (never in clear
+    # anyway); secure_delete zeroes freed space, so no deleted participation row survives.
+    assert "Særlig-sætning-42".encode() not in content
     for key_hash in hashes:
         assert key_hash.encode() not in content
 
@@ -343,7 +313,7 @@ def test_a_member_of_a_group_of_exactly_ten_sees_no_distribution(app, world):
         extra_ids = [p.id for p in extra]
     # Team A now has 10 members; the world's round froze 6 at opening, so open a new one.
     with app.app_context():
-        from pulse.lifecycle import create_round, open_round
+        from pulse.rounds import create_round, open_round
 
         organisation = db.session.get(Organisation, world.organisation_id)
         round_ = create_round(

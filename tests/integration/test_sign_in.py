@@ -19,10 +19,10 @@ from tests.helpers import csrf_token, elements, page_text, set_cookie_headers, t
 LINK_DEAD = "This link no longer works"
 
 
-def token_row(database, token: str) -> tuple[int, object]:
+def token_row(database, token: str) -> int:
+    """How many stored tokens have this token's hash (a used one is deleted)."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    rows = database.scalars(select(SignInToken.used_at).where(SignInToken.token_hash == digest))
-    return len(rows), (rows[0] if rows else None)
+    return len(database.scalars(select(SignInToken.id).where(SignInToken.token_hash == digest)))
 
 
 def sign_in_forms(response, token: str) -> list[dict]:
@@ -45,7 +45,7 @@ def test_opening_a_link_shows_a_button_and_keeps_the_link_usable(app, client, wo
         assert len(sign_in_forms(response, token)) == 1
         assert elements(response.get_data(as_text=True), "button", type="submit")
 
-    assert token_row(database, token) == (1, None)
+    assert token_row(database, token) == 1
     assert not is_signed_in(client)
     assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
 
@@ -58,12 +58,44 @@ def test_pressing_the_button_signs_in_and_goes_to_the_front_page(app, client, wo
 
     assert response.status_code == 302
     assert response.location == "/"
-    count, used_at = token_row(database, token)
-    assert count == 1 and used_at is not None
+    assert token_row(database, token) == 0  # used: deleted, not marked with a time
     assert is_signed_in(client)
     with app.app_context():
         first_name = db.session.get(Person, world.alice).name.split()[0]
     assert first_name in page_text(client.get("/"))
+
+
+def test_a_link_redeemed_twice_at_the_same_moment_signs_in_once(app, world, database):
+    import threading
+
+    from pulse.auth import tokens
+
+    token = issue_token(app, world.alice)
+    found = threading.Barrier(2)
+    original = tokens.find_usable_token
+    results = []
+
+    def find_then_wait(value):
+        row = original(value)
+        found.wait(timeout=10)  # both have found the token usable before either deletes it
+        return row
+
+    def redeem():
+        with app.app_context():
+            person = tokens.redeem_token(token)
+            results.append(person.id if person else None)
+
+    tokens.find_usable_token = find_then_wait
+    try:
+        threads = [threading.Thread(target=redeem) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        tokens.find_usable_token = original
+    assert sorted(results, key=str) == sorted([world.alice, None], key=str)
+    assert token_row(database, token) == 0
 
 
 def test_only_the_sha256_of_the_token_is_stored(app, world):
@@ -153,7 +185,7 @@ def test_sign_in_without_csrf_token_is_refused_and_keeps_the_link(app, client, w
     assert client.post(path).status_code == 400
     assert client.post(path, data={"csrf_token": "forged"}).status_code == 400
 
-    assert token_row(database, token) == (1, None)
+    assert token_row(database, token) == 1
     assert not is_signed_in(client)
     # The person can still use the link properly.
     assert client.post(path, data={"csrf_token": csrf_token(client, path)}).status_code == 302
@@ -167,7 +199,7 @@ def test_sign_in_with_another_sessions_csrf_token_is_refused(app, client, world,
     client.get(path)  # the victim's own session has a different CSRF secret
 
     assert client.post(path, data={"csrf_token": forged}).status_code == 400
-    assert token_row(database, token) == (1, None)
+    assert token_row(database, token) == 1
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(app, client, world):

@@ -20,6 +20,12 @@ ENVIRONMENT = (
     "RATELIMIT_STORAGE_URI",
     "ANSWER_RETENTION_MONTHS",
     "PULSE_INSTANCE_PATH",
+    "PULSE_PUSH_HOSTS",
+    "PULSE_TRUSTED_PROXIES",
+    "TRUSTED_HOSTS",
+    "PULSE_SIGNIN_RATE_LIMIT",
+    "PULSE_ANSWER_KEY",
+    "PULSE_SQL_ECHO",
 )
 
 
@@ -36,6 +42,8 @@ def test_production_is_the_default_and_safe(env, tmp_path):
 
     assert settings["PULSE_ENV"] == "production"
     assert settings["SECRET_KEY"] is None
+    assert settings["PULSE_ANSWER_KEY"] is None
+    assert settings["SQLALCHEMY_ECHO"] is False
     assert settings["SESSION_COOKIE_NAME"] == "__Host-pulse"
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
@@ -52,6 +60,7 @@ def test_development_has_a_dev_key_and_plain_http_cookies(env, tmp_path):
 
     assert settings["PULSE_ENV"] == "development"
     assert settings["SECRET_KEY"]
+    assert settings["PULSE_ANSWER_KEY"]
     assert settings["SESSION_COOKIE_NAME"] == "pulse_session"
     assert settings["SESSION_COOKIE_SECURE"] is False
 
@@ -114,8 +123,45 @@ def test_create_app_refuses_production_without_a_secret_key(env, tmp_path):
         create_app()
 
 
+def test_create_app_refuses_production_without_an_answer_key(env, tmp_path):
+    env.setenv("PULSE_INSTANCE_PATH", str(tmp_path))
+    env.setenv("SECRET_KEY", "s3cret")
+    with pytest.raises(RuntimeError, match="PULSE_ANSWER_KEY"):
+        create_app()
+
+
+def test_sql_echo_cannot_be_switched_on_in_production(env, tmp_path):
+    env.setenv("PULSE_INSTANCE_PATH", str(tmp_path))
+    env.setenv("PULSE_SQL_ECHO", "1")
+    assert load_settings(str(tmp_path))["SQLALCHEMY_ECHO"] is False  # ignored outside development
+    with pytest.raises(RuntimeError, match="SQLALCHEMY_ECHO"):
+        create_app({"SECRET_KEY": "k", "PULSE_ANSWER_KEY": "a", "SQLALCHEMY_ECHO": True})
+    env.setenv("PULSE_ENV", "development")
+    assert load_settings(str(tmp_path))["SQLALCHEMY_ECHO"] is True
+
+
+def test_production_drops_engine_log_records_even_if_the_level_is_lowered(env, tmp_path, caplog):
+    import logging
+
+    env.setenv("PULSE_INSTANCE_PATH", str(tmp_path))
+    app = create_app(
+        {"SECRET_KEY": "k", "PULSE_ANSWER_KEY": "a", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.DEBUG)
+    from sqlalchemy import text
+
+    from pulse.extensions import db
+
+    with caplog.at_level(logging.DEBUG), app.app_context():
+        db.session.execute(text("SELECT 'a row that must not be logged'")).all()
+    assert "must not be logged" not in caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("sqlalchemy.engine")]
+
+
 def test_create_app_reads_the_environment(env, tmp_path):
     env.setenv("PULSE_INSTANCE_PATH", str(tmp_path))
+    env.setenv("PULSE_ANSWER_KEY", "answers-from-the-environment")
     env.setenv("SECRET_KEY", "from-the-environment")
     env.setenv("DATABASE_URL", "postgres://u@db.example/pulse")
 
@@ -128,5 +174,24 @@ def test_create_app_reads_the_environment(env, tmp_path):
 
 def test_create_app_test_config_wins_over_the_environment(env, tmp_path):
     env.setenv("PULSE_INSTANCE_PATH", str(tmp_path))
-    app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"SECRET_KEY": "k", "PULSE_ANSWER_KEY": "a", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_proxy_host_and_push_settings(env, tmp_path):
+    settings = load_settings(str(tmp_path))
+    # Safe defaults: no proxy believed, the browsers' own push services, a sign-in limit.
+    assert settings["PULSE_TRUSTED_PROXIES"] == 0
+    assert settings["PULSE_PUSH_HOSTS"] is None
+    assert settings["TRUSTED_HOSTS"] is None
+    assert settings["PULSE_SIGNIN_RATE_LIMIT"]
+
+    env.setenv("PULSE_TRUSTED_PROXIES", "1")
+    env.setenv("TRUSTED_HOSTS", "puls.kommune.dk, puls.kommune.dk:443")
+    env.setenv("PULSE_PUSH_HOSTS", "fcm.googleapis.com,*.push.apple.com")
+    settings = load_settings(str(tmp_path))
+    assert settings["PULSE_TRUSTED_PROXIES"] == 1
+    assert settings["TRUSTED_HOSTS"] == ("puls.kommune.dk", "puls.kommune.dk:443")
+    assert settings["PULSE_PUSH_HOSTS"] == ("fcm.googleapis.com", "*.push.apple.com")

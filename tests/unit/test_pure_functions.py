@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pulse.auth.tokens import hash_token
+from pulse.content import SECONDS_PER_QUESTION, estimated_minutes
 from pulse.lifecycle import subtree_ids
-from pulse.survey.queries import SECONDS_PER_QUESTION, estimated_minutes
 from pulse.survey.service import is_accepting, key_hash
 
 

@@ -1,19 +1,15 @@
-"""What the employee's pages need to know about rounds."""
+"""Which rounds a person is invited to: the reading the answer page, the home page and the
+service worker share (read only; a round's changes live with its life cycle)."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from pulse.extensions import db
 from pulse.lifecycle import subtree_ids
-from pulse.models import Dimension, Person, PlanUnit, Round, RoundMember, RoundState, Unit
-
-#: A fair guess for a short scale question on a phone.
-SECONDS_PER_QUESTION = 8
+from pulse.models import Person, PlanUnit, Round, RoundMember, RoundState, Unit
 
 
 def open_round_for(person: Person, now: datetime) -> Round | None:
@@ -77,13 +73,3 @@ def next_round_for(person: Person, now: datetime) -> Round | None:
         if round_.plan_id is None or person.membership.unit_id in subtree_ids(plan_roots, units):
             return round_
     return None
-
-
-def dimension_names(locale: str) -> dict[str, str]:
-    # The texts in the same read: one query per dimension would grow with the question bank.
-    dimensions = db.session.scalars(select(Dimension).options(selectinload(Dimension.texts)))
-    return {d.id: d.name(locale) for d in dimensions}
-
-
-def estimated_minutes(question_count: int) -> int:
-    return max(1, math.ceil(question_count * SECONDS_PER_QUESTION / 60))
