@@ -43,7 +43,11 @@ def load_questions() -> None:
 
 @pulse_cli.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if an organisation already exists.")
-def demo(if_empty: bool) -> None:
+@click.option(
+    "--people", type=int, help="A large organisation for benchmarks (pulse/demo_scale.py)."
+)
+@click.option("--rounds", type=int, default=156, show_default=True, help="History with --people.")
+def demo(if_empty: bool, people: int | None, rounds: int) -> None:
     """Create the demo municipality with 16 weeks of answered pulses."""
     from pulse.demo import create_demo
 
@@ -52,6 +56,11 @@ def demo(if_empty: bool) -> None:
             click.echo("Demo data: the database already has an organisation; left as it is.")
             return
         raise click.ClickException("The database already has an organisation.")
+    if people:
+        from pulse.demo_scale import build
+
+        click.echo(f"Created {build(people, rounds)}.")
+        return
     click.echo("Creating the demo municipality (takes a few seconds)...")
     organisation = create_demo()
     people = db.session.scalar(

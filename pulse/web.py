@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, jsonify, render_template, request
@@ -59,6 +62,72 @@ def render_page(template: str, fragments: dict[str, str] | None = None, **contex
     response = current_app.make_response(body)
     response.vary.add("HX-Request")
     return response
+
+
+#: "js/app.0123456789.js": a static file's name with the first 10 hex digits of its SHA-256.
+HASHED_NAME = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
+
+
+def static_hashes(app: Flask) -> dict[str, str]:
+    """Every static file (path under static/) and the first 10 hex digits of its SHA-256.
+
+    Computed once per process (again on every request in debug mode, where files change)."""
+    cached = app.extensions.get("pulse_static_hashes")
+    if cached is not None and not app.debug:
+        return cached
+    root = Path(app.static_folder)
+    hashes = {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+    app.extensions["pulse_static_hashes"] = hashes
+    return hashes
+
+
+def hashed_name(filename: str, hashes: dict[str, str]) -> str:
+    """ "js/app.js" -> "js/app.<hash>.js" for a file that exists; other names stay as they are."""
+    digest = hashes.get(filename)
+    if digest is None:
+        return filename
+    stem, dot, suffix = filename.rpartition(".")
+    return f"{stem}.{digest}.{suffix}" if dot and "/" not in suffix else f"{filename}.{digest}"
+
+
+def configure_static_files(app: Flask) -> None:
+    """Content-hashed static file names, cached for a year by browsers and the service worker.
+
+    `url_for("static", filename="js/app.js")` gives "/static/js/app.<hash>.js": a new content
+    gets a new name, so a name can be cached for good ("immutable") and the service worker's
+    install reuses what the page has just downloaded (templates/pwa/sw.js). The plain name
+    keeps working, revalidated on every use, for links made before a deploy.
+    """
+    serve = app.view_functions["static"]
+
+    @app.url_defaults
+    def _hashed_static_url(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values:
+            values["filename"] = hashed_name(values["filename"], static_hashes(app))
+
+    def static(filename: str):
+        match = HASHED_NAME.match(filename)
+        if match:
+            plain = match["stem"] + match["suffix"]
+            if static_hashes(app).get(plain) is None:
+                abort(404)
+            response = serve(filename=plain)
+            if static_hashes(app)[plain] == match["hash"]:
+                # The name changes with the content: keep it for a year, never ask again.
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            else:
+                # An older name (a page from before a deploy) gets today's file, not for good.
+                response.headers["Cache-Control"] = "no-cache"
+            return response
+        response = serve(filename=filename)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    app.view_functions["static"] = static
 
 
 class JSONBodyError(ValueError):
@@ -139,6 +208,7 @@ class IdConverter(IntegerConverter):
 
 def configure_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    configure_static_files(app)
     proxies = app.config.get("PULSE_TRUSTED_PROXIES", 0)
     if proxies:
         # The client's address and scheme as the reverse proxy saw them, so rate limits key on

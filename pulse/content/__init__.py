@@ -8,6 +8,7 @@ import math
 from importlib import resources
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pulse.extensions import db
 from pulse.models import Dimension, DimensionText, Question, QuestionText, Scale, ScaleLabel
@@ -71,7 +72,9 @@ def load_question_bank() -> int:
 
 def dimension_names(locale: str) -> dict[str, str]:
     """Every dimension's name in `locale`, by id."""
-    return {d.id: d.name(locale) for d in db.session.scalars(select(Dimension))}
+    # The texts in the same read: one query per dimension would grow with the question bank.
+    dimensions = db.session.scalars(select(Dimension).options(selectinload(Dimension.texts)))
+    return {d.id: d.name(locale) for d in dimensions}
 
 
 def estimated_minutes(question_count: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pulse.extensions import db
-from pulse.lifecycle import subtree_ids
 from pulse.models import Person, Role, RoleAssignment, Unit
 
 TRIO_ROLES = (Role.LEADER, Role.TR, Role.AMR)
@@ -23,14 +22,20 @@ def trio_roles(person: Person) -> dict[int, set[str]]:
 
 
 def viewable_units(person: Person) -> set[int]:
-    """Every unit whose page the person may open."""
+    """Every unit whose page the person may open: the subtrees of their TRIO units."""
     roots = list(trio_roles(person))
     if not roots:
         return set()
-    units = db.session.scalars(
-        select(Unit).where(Unit.organisation_id == person.organisation_id)
-    ).all()
-    return subtree_ids(roots, list(units))
+    down = select(Unit.id).where(Unit.id.in_(roots)).cte("subtree", recursive=True)
+    down = down.union_all(select(Unit.id).join(down, Unit.parent_id == down.c.id))
+    return set(db.session.scalars(select(down.c.id)))
+
+
+def may_view(person: Person, unit_path: list[int]) -> bool:
+    """Whether the person is in the TRIO of a unit on this path (the unit and its ancestors):
+    decided from the path, without reading the rest of the tree."""
+    roles = trio_roles(person)
+    return any(unit_id in roles for unit_id in unit_path)
 
 
 def roles_over(person: Person, unit: Unit) -> set[str]:

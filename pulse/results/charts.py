@@ -9,8 +9,8 @@ shows is written by pulse/i18n.py in the user's locale: hover texts come preform
 from __future__ import annotations
 
 import json
+from functools import cache
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from pulse.i18n import fixed, number, percent, separators, short_day
@@ -43,22 +43,29 @@ def labels(points: list[Point]) -> list[str]:
 
 
 def _layout(**extra) -> dict:
-    return {**LAYOUT, "separators": separators(), **extra}
+    return {**LAYOUT, "separators": separators(), "template": _template(), **extra}
+
+
+@cache
+def _template() -> dict:
+    """plotly's default look, as `plotly.graph_objects` embeds it in a figure (computed once:
+    building figures with graph_objects took most of a team page's time)."""
+    import plotly.graph_objects as go
+
+    return json.loads(go.Figure().to_json())["layout"]["template"]
 
 
 def trend_chart(points: list[Point], parent: list[Point], name: str, parent_name: str) -> dict:
     x = labels(points)
-    figure = go.Figure()
-    figure.add_trace(_line(points, x, name, BRAND, "solid", labelled=True, other=parent))
+    traces = [_line(points, x, name, BRAND, "solid", labelled=True, other=parent)]
     if parent:
-        figure.add_trace(_line(parent, x, parent_name, PARENT, "dash", labelled=False))
-    _label_gaps(figure, x, [p.figure.shown for p in points])
-    figure.update_layout(
-        **_layout(),
+        traces.append(_line(parent, x, parent_name, PARENT, "dash", labelled=False))
+    layout = _layout(
         yaxis=INDEX_AXIS,
         xaxis={"type": "category", "fixedrange": True, "automargin": True},
     )
-    return json.loads(figure.to_json())
+    _label_gaps(layout, x, [p.figure.shown for p in points])
+    return {"data": traces, "layout": layout}
 
 
 def participation_chart(points: list[Point]) -> dict:
@@ -79,19 +86,17 @@ def participation_chart(points: list[Point]) -> dict:
         else ""
         for p, ok in zip(points, shown, strict=True)
     ]
-    figure = go.Figure(
-        go.Bar(
-            x=x,
-            y=rates,
-            customdata=hover,
-            marker={"color": BRAND},
-            name=_("Participation"),
-            hovertemplate="%{customdata}<extra></extra>",
-        )
-    )
-    _label_gaps(figure, x, [rate is not None for rate in rates])
-    figure.update_layout(
-        **_layout(showlegend=False),
+    bar = {
+        "type": "bar",
+        "x": x,
+        "y": rates,
+        "customdata": hover,
+        "marker": {"color": BRAND},
+        "name": _("Participation"),
+        "hovertemplate": "%{customdata}<extra></extra>",
+    }
+    layout = _layout(
+        showlegend=False,
         yaxis={
             "range": [0, 100],
             "tickvals": [0, 25, 50, 75, 100],
@@ -101,7 +106,8 @@ def participation_chart(points: list[Point]) -> dict:
         },
         xaxis={"type": "category", "fixedrange": True, "automargin": True},
     )
-    return json.loads(figure.to_json())
+    _label_gaps(layout, x, [rate is not None for rate in rates])
+    return {"data": [bar], "layout": layout}
 
 
 def _line(
@@ -113,7 +119,7 @@ def _line(
     *,
     labelled: bool,
     other: list[Point] | None = None,
-) -> go.Scatter:
+) -> dict:
     shown = [p.figure.shown for p in points]
     values = [fixed(p.figure.mean) if ok else "" for p, ok in zip(points, shown, strict=True)]
     hover = [
@@ -123,20 +129,23 @@ def _line(
         else ""
         for p, value, ok in zip(points, values, shown, strict=True)
     ]
-    return go.Scatter(
-        x=x,
-        y=[p.figure.mean if ok else None for p, ok in zip(points, shown, strict=True)],
-        customdata=hover,
+    trace = {
+        "type": "scatter",
+        "x": x,
+        "y": [p.figure.mean if ok else None for p, ok in zip(points, shown, strict=True)],
+        "customdata": hover,
+        "textposition": _label_positions(points, other or []),
+        "hovertemplate": "%{customdata}<extra>" + name + "</extra>",
+        "mode": "lines+markers+text" if labelled else "lines+markers",
+        "connectgaps": False,
+        "name": name,
+        "line": {"color": colour, "dash": dash, "width": 3},
+        "marker": {"size": 8},
+    }
+    if labelled:
         # With a few rounds a line says little: the team's own figures are written on it.
-        text=values if labelled else None,
-        textposition=_label_positions(points, other or []),
-        hovertemplate="%{customdata}<extra>" + name + "</extra>",
-        mode="lines+markers+text" if labelled else "lines+markers",
-        connectgaps=False,
-        name=name,
-        line={"color": colour, "dash": dash, "width": 3},
-        marker={"size": 8},
-    )
+        trace["text"] = values
+    return trace
 
 
 def _label_positions(points: list[Point], other: list[Point]) -> list[str]:
@@ -151,15 +160,19 @@ def _label_positions(points: list[Point], other: list[Point]) -> list[str]:
     return positions
 
 
-def _label_gaps(figure: go.Figure, x: list[str], shown: list[bool]) -> None:
+def _label_gaps(layout: dict, x: list[str], shown: list[bool]) -> None:
     """Write "too few answers" across every hidden point: a gap, never a number."""
-    for xi, visible in zip(x, shown, strict=True):
-        if not visible:
-            figure.add_annotation(
-                x=xi,
-                y=50,
-                text=_("too few answers"),
-                showarrow=False,
-                textangle=-90,
-                font={"color": "#4f5f66", "size": 11},
-            )
+    annotations = [
+        {
+            "font": {"color": "#4f5f66", "size": 11},
+            "showarrow": False,
+            "text": _("too few answers"),
+            "textangle": -90,
+            "x": xi,
+            "y": 50,
+        }
+        for xi, visible in zip(x, shown, strict=True)
+        if not visible
+    ]
+    if annotations:
+        layout["annotations"] = annotations

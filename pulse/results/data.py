@@ -11,7 +11,14 @@ from importlib import resources
 from sqlalchemy import select
 
 from pulse.extensions import db
-from pulse.figures import Figure, round_view
+from pulse.figures import (
+    Figure,
+    questions_by_dimension,
+    released_figures,
+    round_view,
+    unit_path,
+)
+from pulse.member_rule import member_hidden
 from pulse.models import ReleasedComment, ReleasedFigure, Round, RoundState, Unit
 
 #: How many released rounds a page looks back over.
@@ -47,11 +54,14 @@ class TeamData:
 
 
 def released_rounds(unit: Unit) -> list[Round]:
+    """The unit's last HISTORY released rounds, oldest first (one query)."""
     rounds = db.session.scalars(
         select(Round)
+        .join(ReleasedFigure, ReleasedFigure.round_id == Round.id)
         .where(
             Round.state == RoundState.RELEASED,
-            Round.id.in_(select(ReleasedFigure.round_id).where(ReleasedFigure.unit_id == unit.id)),
+            ReleasedFigure.unit_id == unit.id,
+            ReleasedFigure.kind == "participation",
         )
         .order_by(Round.closes_at.desc())
         .limit(HISTORY)
@@ -59,36 +69,67 @@ def released_rounds(unit: Unit) -> list[Round]:
     return list(reversed(rounds))
 
 
-def _dimensions_of(round_: Round) -> list[str]:
-    return list(dict.fromkeys(rq.question.dimension_id for rq in round_.questions))
+#: What a team page can show; an htmx fragment asks only for its own part.
+PARTS = frozenset({"trend", "participation", "heatmap"})
 
 
-def team_data(unit: Unit, viewer_unit_id: int | None) -> TeamData:
+def team_data(
+    unit: Unit,
+    viewer_unit_id: int | None,
+    parts: frozenset[str] = PARTS,
+    dimension: str | None = None,
+) -> TeamData:
+    """The unit's figures for the parts asked: the unit's, its parent's and its children's in
+    the shown rounds only, in a few queries (the member rule from the viewer's path).
+
+    `dimension` limits the trend to one theme (the one the page shows); None: every theme.
+    """
     rounds = released_rounds(unit)
-    views = {r.id: round_view(r, viewer_unit_id) for r in rounds}
-    dimension_ids = list(dict.fromkeys(d for r in rounds for d in _dimensions_of(r)))
+    questions = questions_by_dimension([r.id for r in rounds])
+    dimension_ids = list(dict.fromkeys(d for r in rounds for d in questions[r.id]))
     data = TeamData(unit=unit, rounds=rounds, dimension_ids=dimension_ids)
+    if not rounds or not parts:
+        return data
+    asked = {d: [r for r in rounds if d in questions[r.id]] for d in dimension_ids}
+    path = unit_path(viewer_unit_id) if viewer_unit_id is not None else []
+    hidden = member_hidden(rounds, path)
 
-    def point(r: Round, kind: str, ref: str, unit_id: int) -> Point:
-        hidden = Figure(kind, ref, unit_id, shown=False)
-        return Point(r, views[r.id].get((kind, ref, unit_id), hidden))
+    def read(unit_ids: list[int], chosen: list[Round], kinds: tuple[str, ...]) -> dict:
+        return released_figures(
+            chosen, unit_ids, None, kinds=kinds, hidden=hidden, questions=questions
+        )
 
-    for dimension_id in dimension_ids:
-        asked = [r for r in rounds if dimension_id in _dimensions_of(r)]
-        data.trend[dimension_id] = [point(r, "dimension", dimension_id, unit.id) for r in asked]
-        if unit.parent_id is not None:
-            data.parent_trend[dimension_id] = [
-                point(r, "dimension", dimension_id, unit.parent_id) for r in asked
+    def point(view: dict, r: Round, kind: str, ref: str, unit_id: int) -> Point:
+        hidden_figure = Figure(kind, ref, unit_id, shown=False)
+        return Point(r, view.get((r.id, kind, ref, unit_id), hidden_figure))
+
+    own = [unit.id] if unit.parent_id is None else [unit.id, unit.parent_id]
+    kinds = ("dimension", "participation") if "participation" in parts else ("dimension",)
+    view = read(own, rounds, kinds) if parts & {"trend", "participation"} else {}
+    if "trend" in parts:
+        for dimension_id in [dimension] if dimension in asked else dimension_ids:
+            data.trend[dimension_id] = [
+                point(view, r, "dimension", dimension_id, unit.id) for r in asked[dimension_id]
             ]
-    data.participation = [point(r, "participation", "", unit.id) for r in rounds]
-    for child in unit.children:
-        cells = {}
-        for dimension_id in dimension_ids:
-            asked = [r for r in rounds if dimension_id in _dimensions_of(r)]
-            # None: the sub-unit was not in that round (not asked), unlike a hidden figure.
-            if asked:
-                cells[dimension_id] = views[asked[-1].id].get(("dimension", dimension_id, child.id))
-        data.heatmap.append((child, cells))
+            if unit.parent_id is not None:
+                data.parent_trend[dimension_id] = [
+                    point(view, r, "dimension", dimension_id, unit.parent_id)
+                    for r in asked[dimension_id]
+                ]
+    if "participation" in parts:
+        data.participation = [point(view, r, "participation", "", unit.id) for r in rounds]
+    if "heatmap" in parts and unit.children:
+        # Each child's figure in the latest round that asked the theme; None: the sub-unit
+        # was not in that round (not asked), unlike a hidden figure.
+        latest = {d: asked[d][-1] for d in dimension_ids if asked[d]}
+        children = read(
+            [c.id for c in unit.children],
+            list({r.id: r for r in latest.values()}.values()),
+            ("dimension",),
+        )
+        for child in unit.children:
+            cells = {d: children.get((r.id, "dimension", d, child.id)) for d, r in latest.items()}
+            data.heatmap.append((child, cells))
     return data
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pulse.extensions import db
-from pulse.figures import Figure, round_view
+from pulse.figures import Figure, questions_by_dimension, released_figures, unit_path
+from pulse.member_rule import member_hidden
 from pulse.models import FigureKind, ReleasedFigure, Round, RoundState, Unit
 
 #: How many rounds with something to show the home page lists, and how far back it looks.
@@ -44,10 +45,27 @@ def results_history(team: Unit, viewer_unit_id: int | None) -> list[HistoryEntry
         .order_by(Round.closes_at.desc())
         .limit(LOOK_BACK)
     ).all()
-    chain = [team, *team.ancestors()] if rounds else []
+    if not rounds:
+        return []
+    # The team's path in one query, and every figure of it in those rounds in one more, with
+    # the member rule decided once for all of them (pulse/member_rule.py): a handful of
+    # statements, not a few per round.
+    path = unit_path(team.id)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(path)))}
+    chain = [units[uid] for uid in path if uid in units]
+    viewer_path = unit_path(viewer_unit_id) if viewer_unit_id is not None else []
+    questions = questions_by_dimension([r.id for r in rounds])
+    view = released_figures(
+        rounds,
+        path,
+        None,
+        kinds=(FigureKind.PARTICIPATION, FigureKind.DIMENSION),
+        hidden=member_hidden(rounds, viewer_path),
+        questions=questions,
+    )
     entries: list[HistoryEntry] = []
     for round_ in rounds:
-        entry = _entry(round_, chain, viewer_unit_id)
+        entry = _entry(round_, chain, view, list(questions[round_.id]))
         if entry is not None:
             entries.append(entry)
             if len(entries) == SHOWN_ROUNDS:
@@ -55,17 +73,21 @@ def results_history(team: Unit, viewer_unit_id: int | None) -> list[HistoryEntry
     return entries
 
 
-def _entry(round_: Round, chain: list[Unit], viewer_unit_id: int | None) -> HistoryEntry | None:
-    view = round_view(round_, viewer_unit_id)
-    dimension_ids = list(dict.fromkeys(rq.question.dimension_id for rq in round_.questions))
+def _entry(
+    round_: Round,
+    chain: list[Unit],
+    view: dict[tuple[int, str, str, int], Figure],
+    dimension_ids: list[str],
+) -> HistoryEntry | None:
     for unit in chain:
         shown = [
             (d, figure)
             for d in dimension_ids
-            if (figure := view.get((FigureKind.DIMENSION, d, unit.id))) is not None and figure.shown
+            if (figure := view.get((round_.id, FigureKind.DIMENSION, d, unit.id))) is not None
+            and figure.shown
         ]
         if shown:
-            participation = view.get((FigureKind.PARTICIPATION, "", unit.id))
+            participation = view.get((round_.id, FigureKind.PARTICIPATION, "", unit.id))
             return HistoryEntry(
                 round=round_,
                 unit=unit,

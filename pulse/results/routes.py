@@ -1,17 +1,20 @@
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from pulse.content import dimension_names
-from pulse.extensions import db
+from pulse.extensions import db, htmx
+from pulse.figures import unit_path
 from pulse.models import Action, Round, Unit
 from pulse.results import bp
 from pulse.results.access import (
     audience_of,
     may_read_representatives_comments,
+    may_view,
     viewable_units,
 )
 from pulse.results.actions import (
@@ -22,7 +25,7 @@ from pulse.results.actions import (
     update_action,
 )
 from pulse.results.charts import participation_chart, trend_chart
-from pulse.results.data import comments_for, dialogue_cards, team_data
+from pulse.results.data import PARTS, comments_for, dialogue_cards, team_data
 from pulse.results.forms import ActionForm
 from pulse.timeutil import utcnow
 from pulse.web import render_page
@@ -34,12 +37,13 @@ FRAGMENTS = {"trend": "trend", "comments": "comments", "actions": "actions"}
 def _unit_or_404(unit_id: int) -> Unit:
     """The unit if the signed-in person is in its TRIO (or above it); 404 otherwise, so a page
     that exists looks the same as one that doesn't."""
-    if unit_id not in viewable_units(current_user):
+    path = unit_path(unit_id)
+    if not path or not may_view(current_user, path):
         abort(404)
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
-    return unit
+    # The whole path in one query; kept on `g` so `unit.parent`/`ancestors()` find them in the
+    # session instead of one query per level.
+    g.unit_path = db.session.scalars(select(Unit).where(Unit.id.in_(path))).all()
+    return db.session.get(Unit, unit_id)
 
 
 @bp.get("/team")
@@ -119,47 +123,62 @@ def _validate(form: ActionForm) -> bool:
 
 
 def _render_team(unit: Unit, form: ActionForm, *, status: int = 200, **extra):
+    """The team page, or only the fragment htmx asked for, computing only what it renders."""
     locale = str(get_locale())
     viewer_unit_id = current_user.membership.unit_id if current_user.membership else None
-    data = team_data(unit, viewer_unit_id)
-    names = dimension_names(locale)
+    target = htmx.target if htmx else None
+    fragment = target if target in FRAGMENTS else None
+    parts = {
+        None: PARTS,
+        "trend": frozenset({"trend"}),
+        "comments": frozenset(),
+        "actions": frozenset(),
+    }[fragment]
     dimension = request.args.get("dimension")
+    data = team_data(
+        unit, viewer_unit_id, parts, dimension=dimension if fragment == "trend" else None
+    )
     if dimension not in data.dimension_ids:
         dimension = data.dimension_ids[0] if data.dimension_ids else None
-    round_ = _chosen_round(data.rounds)
-    parent_name = unit.parent.name if unit.parent else ""
-    trend = data.trend.get(dimension, [])
-    parent = data.parent_trend.get(dimension, [])
-    response = render_page(
-        "results/team.html",
-        FRAGMENTS,
+    context = dict(
         unit=unit,
         data=data,
-        names=names,
+        names=dimension_names(locale),
         dimension=dimension,
-        trend=trend,
-        parent_trend=parent,
-        trend_chart=trend_chart(trend, parent, unit.name, parent_name) if trend else None,
-        participation_chart=participation_chart(data.participation) if data.rounds else None,
-        chosen_round=round_,
-        comments=comments_for(
-            round_,
-            unit,
-            viewer_unit_id,
-            may_read_representatives_comments(current_user, unit),
-        )
-        if round_
-        else None,
-        representatives=may_read_representatives_comments(current_user, unit),
-        cards=dialogue_cards(data, locale),
-        audience=audience_of(unit),
-        actions=actions_for([unit.id]),
         form=form,
         edit_form=extra.get("edit_form"),
         edit_id=extra.get("edit_id"),
         owners=owner_names(),
         status_names=status_names(),
     )
+    if fragment in (None, "trend"):
+        parent_name = unit.parent.name if unit.parent else ""
+        trend = data.trend.get(dimension, [])
+        parent = data.parent_trend.get(dimension, [])
+        context.update(
+            trend=trend,
+            parent_trend=parent,
+            trend_chart=trend_chart(trend, parent, unit.name, parent_name) if trend else None,
+        )
+    if fragment in (None, "comments"):
+        round_ = _chosen_round(data.rounds)
+        representatives = may_read_representatives_comments(current_user, unit)
+        context.update(
+            chosen_round=round_,
+            comments=comments_for(round_, unit, viewer_unit_id, representatives)
+            if round_
+            else None,
+            representatives=representatives,
+        )
+    if fragment is None:
+        context.update(
+            participation_chart=participation_chart(data.participation) if data.rounds else None,
+            cards=dialogue_cards(data, locale),
+            audience=audience_of(unit),
+        )
+    if fragment in (None, "actions"):
+        context.update(actions=actions_for([unit.id]))
+    response = render_page("results/team.html", FRAGMENTS, **context)
     response.status_code = status
     return response
 

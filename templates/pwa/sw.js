@@ -13,6 +13,7 @@ const SHELL = {{ shell|tojson }};
 const OFFLINE_URL = {{ offline_url|tojson }};
 const ICON = {{ icon|tojson }};
 const ANSWER_PAGE = /^\/pulse\/\d+$/;
+const HASHED = /\.[0-9a-f]{10}\.[A-Za-z0-9]+$/;
 
 // The outbox (IndexedDB + replay) is shared with the pages: Background Sync replays it here.
 importScripts({{ outbox_script|tojson }});
@@ -20,7 +21,10 @@ importScripts({{ outbox_script|tojson }});
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+    // A content-hashed file ("app.<hash>.js") never changes under its name: take it from the
+    // HTTP cache, where the page that registered this worker has just put it. Only the
+    // unhashed pages of the shell (offline page, manifest) are fetched fresh.
+    await cache.addAll(SHELL.map((url) => (HASHED.test(url) ? url : new Request(url, { cache: "reload" }))));
     await syncPages().catch(() => {});
     await self.skipWaiting();
   })());

@@ -9,6 +9,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from pulse.models import PushSubscription
@@ -17,6 +18,12 @@ from tests.helpers import csrf_token, elements
 
 ROOT = Path(__file__).resolve().parents[2]
 HTMX = {"HX-Request": "true", "HX-Target": "pulse"}
+
+
+def static_url(client, filename: str) -> str:
+    """A static file's URL as pages link it (content-hashed, see pulse/web.py)."""
+    with client.application.test_request_context():
+        return url_for("static", filename=filename)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -61,7 +68,7 @@ def test_manifest_is_valid_and_linked_from_every_page(client):
         links = elements(page, "link", rel="manifest")
         assert [link["href"] for link in links] == ["/manifest.webmanifest"], path
         assert elements(page, "meta", name="theme-color"), path
-        assert elements(page, "script", src="/static/js/pwa.js"), path
+        assert elements(page, "script", src=static_url(client, "js/pwa.js")), path
 
 
 def test_manifest_speaks_the_chosen_language(client):
@@ -80,7 +87,7 @@ def test_service_worker_is_served_from_the_root_and_never_cached(client):
     assert "clients.claim()" in body and "skipWaiting()" in body
     # The precached shell: every file exists, and the version changes with their contents.
     shell = json.loads(body.split("const SHELL = ", 1)[1].split(";\n", 1)[0])
-    assert "/offline" in shell and "/static/js/outbox.js" in shell
+    assert "/offline" in shell and static_url(client, "js/outbox.js") in shell
     for path in shell:
         assert client.get(path).status_code == 200, path
     # Nothing personal in the shell: no home page, no results, no answer pages.
@@ -197,7 +204,7 @@ def test_settings_show_the_notifications_section(client, world, app):
     [section] = elements(page, "section", id="notifications")
     assert section["data-vapid-key"] == "BPublicKeyForTheBrowser"
     assert elements(page, "button", data_push_on=True)
-    assert elements(page, "script", src="/static/js/notifications.js")
+    assert elements(page, "script", src=static_url(client, "js/notifications.js"))
 
 
 def test_vapid_keys_command_prints_a_usable_key_pair(runner):
@@ -225,6 +232,7 @@ def test_answer_page_first_visit_stays_under_60_kb_compressed(client, world):
     sign_in(client, world.alice)
     sizes = page_weight.measure(client, f"/pulse/{world.round_id}")
     print("\n" + page_weight.report(sizes))
-    assert "/static/vendor/htmx-2.0.11.min.js" in sizes and "/static/js/outbox.js" in sizes
+    assert static_url(client, "vendor/htmx-2.0.11.min.js") in sizes
+    assert static_url(client, "js/outbox.js") in sizes
     assert not [url for url in sizes if "plotly" in url], "no chart library on the answer page"
     assert sum(sizes.values()) <= page_weight.BUDGET_BYTES
