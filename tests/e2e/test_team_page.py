@@ -168,6 +168,7 @@ def swap(page, selector: str, action) -> None:
     page.wait_for_function(
         "(s) => { const e = document.querySelector(s); return e && !e.dataset.stale; }",
         arg=selector,
+        timeout=30_000,  # a loaded CI machine; a swap that never comes still fails
     )
 
 
