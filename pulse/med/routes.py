@@ -154,32 +154,22 @@ def mark_summary_discussed(committee_id: int, year: int, number: int):
     )
 
 
-@bp.get(QUARTER + ".pdf")
+#: The downloads of a summary: how each is made, and its media type.
+EXPORTS = {
+    "pdf": (render_summary_pdf, "application/pdf"),
+    "csv": (csv_bytes, "text/csv"),
+    "xlsx": (xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@bp.get(QUARTER + ".<any(pdf, csv, xlsx):extension>")
 @login_required
-def summary_pdf(committee_id: int, year: int, number: int):
+def summary_download(committee_id: int, year: int, number: int, extension: str):
+    """The summary as a PDF for the meeting, or its figures as CSV or XLSX."""
     committee = _committee_or_404(committee_id)
     quarter = _quarter_or_404(year, number)
-    body = render_summary_pdf(_context(committee, quarter))
-    return _download(body, "application/pdf", committee, quarter, "pdf")
-
-
-@bp.get(QUARTER + ".csv")
-@login_required
-def summary_csv(committee_id: int, year: int, number: int):
-    committee = _committee_or_404(committee_id)
-    quarter = _quarter_or_404(year, number)
-    body = csv_bytes(_context(committee, quarter))
-    return _download(body, "text/csv", committee, quarter, "csv")
-
-
-@bp.get(QUARTER + ".xlsx")
-@login_required
-def summary_xlsx(committee_id: int, year: int, number: int):
-    committee = _committee_or_404(committee_id)
-    quarter = _quarter_or_404(year, number)
-    body = xlsx_bytes(_context(committee, quarter))
-    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(body, mimetype, committee, quarter, "xlsx")
+    make, mimetype = EXPORTS[extension]
+    return _download(make(_context(committee, quarter)), mimetype, committee, quarter, extension)
 
 
 @bp.app_context_processor
