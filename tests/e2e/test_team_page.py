@@ -161,12 +161,28 @@ def chart_points(page, selector: str) -> int:
     return page.evaluate(CHART_POINTS, selector)
 
 
+MARK_STALE = """(s) => {
+  document.querySelector(s).dataset.stale = 'yes';
+  window.swapSettled = false;
+  document.addEventListener('htmx:afterSettle', () => { window.swapSettled = true; }, {once: true});
+}"""
+
+SWAPPED = """(s) => {
+  const e = document.querySelector(s);
+  return e && !e.dataset.stale && window.swapSettled;
+}"""
+
+
 def swap(page, selector: str, action) -> None:
-    """Do `action` and wait until htmx has replaced the element at `selector` with a new one."""
-    page.evaluate("(s) => { document.querySelector(s).dataset.stale = 'yes'; }", selector)
+    """Do `action` and wait until htmx has replaced the element at `selector` and settled.
+
+    The new element is in the page before htmx has bound its triggers (that happens when the
+    swap settles); a change made in between fires no request, so the wait covers the settle too.
+    """
+    page.evaluate(MARK_STALE, selector)
     action()
     page.wait_for_function(
-        "(s) => { const e = document.querySelector(s); return e && !e.dataset.stale; }",
+        SWAPPED,
         arg=selector,
         timeout=30_000,  # a loaded CI machine; a swap that never comes still fails
     )
