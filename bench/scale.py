@@ -14,7 +14,8 @@ For each backend (SQLite, PostgreSQL on 127.0.0.1) and each size, in one run:
    `anonymity.release.release_round`.
 
 Run: `.venv/bin/python -m bench.scale [--people 4500,45000] [--backends sqlite,postgres]`
-(add `--pages-only` for the team page alone). PostgreSQL: a new database on the server in
+(`--parts pages,post,release` measures only those parts; `--pages-only` is `--parts pages`).
+PostgreSQL: a new database on the server in
 BENCH_POSTGRES_URL, default the local one, dropped at the end. Takes minutes per size; the
 largest size dominates.
 """
@@ -45,8 +46,22 @@ PAGE_REQUESTS = 30  # per run and page
 RUNS = 5
 POSTS = 150  # per run
 THREADS = 4
-#: `--pages-only`: measure the team page and stop (no answer POSTs, no release).
-PAGES_ONLY = "--pages-only" in sys.argv
+
+
+def parts_from_argv() -> set[str]:
+    """Which parts to measure: `--parts pages,post,release` (default all; `--pages-only`)."""
+    if "--pages-only" in sys.argv:
+        return {"pages"}
+    if "--parts" in sys.argv:
+        chosen = set(sys.argv[sys.argv.index("--parts") + 1].split(","))
+        unknown = chosen - {"pages", "post", "release"}
+        if unknown:
+            raise SystemExit(f"unknown parts: {', '.join(sorted(unknown))}")
+        return chosen
+    return {"pages", "post", "release"}
+
+
+PARTS = parts_from_argv()
 
 
 def team_pages(port: int, base_port: int, scale, tokens: list[str]) -> dict[str, float]:
@@ -142,10 +157,12 @@ def measure(backend: str, people: int) -> dict:
             ).all()
             db.session.remove()
         with gunicorn("bench.wsgi_bench", url) as port, gunicorn("bench.baseline_app", url) as base:
-            figures.update(team_pages(port, base, scale, tokens))
-            if PAGES_ONLY:
-                return figures
-            figures.update(answer_posts(app, port, base, round_id, list(members)))
+            if "pages" in PARTS:
+                figures.update(team_pages(port, base, scale, tokens))
+            if "post" in PARTS:
+                figures.update(answer_posts(app, port, base, round_id, list(members)))
+        if "release" not in PARTS:
+            return figures
         with app.app_context():
             started = time.perf_counter()
             figures["answered"] = answer_round(round_id, 0.7)
@@ -168,6 +185,10 @@ def report(rows: list[dict]) -> str:
     ]
     for f in rows:
         f = {
+            "static page": 1,
+            "team root": 0,
+            "team leaf": 0,
+            "team leaf, member TR": 0,
             "answer POST": 0,
             "bare insert": 1,
             "release s": 0,
