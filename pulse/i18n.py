@@ -7,10 +7,12 @@ Danish and Norwegian pages write "58,3" and "16. nov. 2025", never "58.3" or "No
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -103,7 +105,11 @@ def _local(value: date | datetime) -> date | datetime:
 
 
 def _this_year() -> int:
-    return to_user_timezone(utcnow()).year
+    if not has_request_context():
+        return to_user_timezone(utcnow()).year
+    if "pulse_this_year" not in g:  # a table of 26 dates asks 26 times
+        g.pulse_this_year = to_user_timezone(utcnow()).year
+    return g.pulse_this_year
 
 
 def day(value: date | datetime | None) -> str:
@@ -134,7 +140,15 @@ def short_day(value: date | datetime | None, *, with_year: bool | None = None) -
     local = _local(value)
     if with_year is None:
         with_year = local.year != _this_year()
-    text = format_skeleton("yMMMd" if with_year else "MMMd", local, locale=get_locale())
+    day_ = local.date() if isinstance(local, datetime) else local
+    return _short_day(day_, "yMMMd" if with_year else "MMMd", get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _short_day(value: date, skeleton: str, locale: Locale) -> str:
+    """Formatting a date with Babel costs about as much as a small SQL query; a team page
+    writes the same few dozen dates on every view, so each is formatted once per process."""
+    text = format_skeleton(skeleton, value, locale=locale)
     return text.replace(" ", "\u00a0")  # a date never breaks across lines
 
 
