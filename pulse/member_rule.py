@@ -58,16 +58,11 @@ class _Region:
         self.read: set[tuple[int, int]] = set()  # (unit, round) whose figures were read
         for unit_id, parent_id in zip(path, [*path[1:], None], strict=True):
             self.parents[unit_id] = parent_id
-        self._load(path, round_ids)
+        self._load(path, sorted(round_ids))
 
-    def _load(self, unit_ids: list[int], round_ids: list[int]) -> None:
-        wanted = [(u, r) for u in unit_ids for r in round_ids if (u, r) not in self.read]
-        if not wanted:
-            return
-        self.read.update(wanted)
+    def _columns(self) -> list:
         columns = [
             ReleasedFigure.round_id,
-            ReleasedFigure.unit_id,
             ReleasedFigure.kind,
             ReleasedFigure.ref,
             ReleasedFigure.suppressed,
@@ -75,33 +70,67 @@ class _Region:
         ]
         if self.distributions:
             columns.append(ReleasedFigure.distribution.is_not(None))
-        rows = db.session.execute(
-            select(*columns).where(
-                ReleasedFigure.round_id.in_(sorted({r for _u, r in wanted})),
-                ReleasedFigure.unit_id.in_(sorted({u for u, _r in wanted})),
+        return columns
+
+    def _take(self, unit_id: int, figure: Sequence) -> None:
+        """One released figure's total (None: hidden) into its family."""
+        round_id, kind, ref, suppressed, respondents = figure[:5]
+        self.totals[(round_id, kind, ref)][unit_id] = None if suppressed else respondents
+        if self.distributions and kind == "question" and figure[5]:
+            self.spreads[(round_id, ref)].add(unit_id)
+
+    def _load(self, unit_ids: list[int], round_ids: list[int]) -> None:
+        self.read.update((u, r) for u in unit_ids for r in round_ids)
+        rows = db.session.connection().execute(  # Core rows: no ORM loading per row
+            select(ReleasedFigure.unit_id, *self._columns()).where(
+                ReleasedFigure.round_id.in_(round_ids),
+                ReleasedFigure.unit_id.in_(unit_ids),
                 ReleasedFigure.kind.in_(RULE_KINDS),
             )
         )
-        for row in rows:
-            round_id, unit_id, kind, ref, suppressed, respondents = row[:6]
-            total = None if suppressed else respondents
-            self.totals[(round_id, kind, ref)][unit_id] = total
-            if self.distributions and kind == "question" and row[6]:
-                self.spreads[(round_id, ref)].add(unit_id)
+        for row in rows.all():  # one fetch, not one per row
+            self._take(row[0], row[1:])
 
     def expand(self, unit_ids: set[int], round_ids: set[int]) -> None:
-        """Read the children of these units, and their released totals in these rounds."""
-        wanted = sorted(u for u in unit_ids if u not in self.children)
-        for unit_id in wanted:
+        """Read the children of these units, and their released totals in these rounds.
+
+        One statement: the children joined to their figures (a child without figures in
+        these rounds still comes, once, so each parent's list of children is complete).
+        """
+        wanted_rounds = sorted(round_ids)
+        done = all(
+            u in self.children
+            and all((c, r) in self.read for c in self.children[u] for r in wanted_rounds)
+            for u in unit_ids
+        )
+        if done or not unit_ids:
+            return
+        new_parents = {u for u in unit_ids if u not in self.children}
+        for unit_id in new_parents:
             self.children[unit_id] = []
-        if wanted:
-            for child_id, parent_id in db.session.execute(
-                select(Unit.id, Unit.parent_id).where(Unit.parent_id.in_(wanted)).order_by(Unit.id)
-            ):
-                self.children[parent_id].append(child_id)
+        figure = ReleasedFigure.__table__
+        rows = db.session.connection().execute(  # Core rows: no ORM loading per row
+            select(Unit.id, Unit.parent_id, *self._columns())
+            .outerjoin(
+                figure,
+                (ReleasedFigure.unit_id == Unit.id)
+                & ReleasedFigure.round_id.in_(wanted_rounds)
+                & ReleasedFigure.kind.in_(RULE_KINDS),
+            )
+            .where(Unit.parent_id.in_(sorted(unit_ids)))
+            .order_by(Unit.id)
+        )
+        seen: set[int] = set()
+        for row in rows.all():
+            child_id, parent_id = row[0], row[1]
+            if child_id not in seen:
+                seen.add(child_id)
                 self.parents[child_id] = parent_id
-        below = [c for u in unit_ids for c in self.children[u]]
-        self._load(below, sorted(round_ids))
+                if parent_id in new_parents:
+                    self.children[parent_id].append(child_id)
+                self.read.update((child_id, r) for r in wanted_rounds)
+            if row[2] is not None:
+                self._take(child_id, row[2:])
 
     def frontier(
         self, family: Family, unit_id: int, hidden: set[int] | frozenset[int] = frozenset()
