@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from pulse.audit import record
+from pulse.auth.idp import end_link_sessions
 from pulse.extensions import db
 from pulse.models import (
     Committee,
@@ -258,6 +259,7 @@ def add_role(actor: Person, person: Person, role: str, unit_id: int | None, now:
     db.session.add(
         RoleAssignment(person_id=person.id, role=role, unit_id=unit.id if unit else None)
     )
+    end_link_sessions()  # a role that must use the identity provider ends link sessions now
     record(
         "role.add",
         actor.id,
@@ -333,6 +335,7 @@ def committee_member(
         raise AdminError("inactive")
     if add:
         db.session.add(CommitteeMember(committee_id=committee.id, person_id=person.id))
+        end_link_sessions()
     else:
         db.session.delete(seat)
     kind = "committee.member_add" if add else "committee.member_remove"

@@ -18,10 +18,10 @@ from flask import Flask, current_app, redirect, render_template, session
 from flask_babel import gettext as _
 from joserfc.errors import JoseError
 from requests import RequestException
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from pulse.extensions import db
-from pulse.models import CommitteeMember, Person, RoleAssignment
+from pulse.models import CommitteeMember, DeviceSession, Person, RoleAssignment
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,29 @@ def must_use_idp(person: Person) -> bool:
         if is_member is not None:
             roles.add("med")
     return bool(roles & required)
+
+
+def end_link_sessions() -> int:
+    """End the link-made device sessions of everyone who must now use the provider.
+
+    A link stops working for such a person at once (`must_use_idp`), but a device that signed
+    in with one earlier would otherwise stay signed in: after `OIDC_REQUIRED_ROLES` is set, or
+    when a person is given such a role. Called when roles or committee seats change and by
+    every tick (`pulse/scheduling/tick.py`), so no such session outlives a minute. Their
+    provider-made sessions stay. Returns how many sessions ended; the caller commits.
+    """
+    required = set(current_app.config.get("OIDC_REQUIRED_ROLES") or ())
+    if not required or not idp_enabled():
+        return 0
+    people = select(RoleAssignment.person_id).where(RoleAssignment.role.in_(required))
+    if "med" in required:
+        people = people.union(select(CommitteeMember.person_id))
+    ended = db.session.execute(
+        delete(DeviceSession)
+        .where(DeviceSession.via == "link", DeviceSession.person_id.in_(people))
+        .execution_options(synchronize_session=False)
+    )
+    return ended.rowcount or 0
 
 
 def _callback_url() -> str:

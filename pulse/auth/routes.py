@@ -54,7 +54,7 @@ def idp_callback():
     person, id_token, refusal = idp.finish_sign_in()
     if refusal is not None:
         return refusal
-    _begin_session(person)
+    _begin_session(person, via="idp")
     idp.remember_id_token(id_token)
     return redirect(url_for("home.home"))
 
@@ -76,10 +76,10 @@ def use_sign_in_link(token: str):
     return redirect(url_for("home.home"))
 
 
-def _begin_session(person) -> None:
+def _begin_session(person, via: str = "link") -> None:
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
-    start_device_session(person)
+    start_device_session(person, via)
     # Seed the new session's CSRF secret in this response. Otherwise the first requests after
     # sign-in (the page, the service worker, the outbox) race to create it, and the last
     # cookie written wins: a form rendered with the loser's token would be refused. (The token

@@ -13,10 +13,13 @@ from pulse.extensions import db, login_manager
 from pulse.models import DeviceSession, Person
 
 
-def start_device_session(person: Person) -> None:
-    """Sign this device in: a fresh random token in the session cookie, its hash in the database."""
+def start_device_session(person: Person, via: str = "link") -> None:
+    """Sign this device in: a fresh random token in the session cookie, its hash in the database.
+
+    `via`: "link" or "idp", how the person proved who they are.
+    """
     token = secrets.token_urlsafe(32)
-    db.session.add(DeviceSession(person_id=person.id, token_hash=hash_token(token)))
+    db.session.add(DeviceSession(person_id=person.id, token_hash=hash_token(token), via=via))
     db.session.commit()
     session["device"] = token
     login_user(person)

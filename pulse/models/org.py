@@ -164,6 +164,10 @@ class DeviceSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: How the device signed in: "link" (a personal link or QR card) or "idp" (the
+    #: organisation's identity provider). A person whose role must use the provider keeps only
+    #: "idp" sessions (pulse/auth/idp.py: end_link_sessions).
+    via: Mapped[str] = mapped_column(String(8), default="link", server_default="link")
 
 
 class SignInToken(db.Model):

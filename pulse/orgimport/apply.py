@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, update
 
 from pulse.audit import record
+from pulse.auth.idp import end_link_sessions
 from pulse.extensions import db
 from pulse.models import (
     Committee,
@@ -156,6 +157,7 @@ def apply_plan(plan: ImportPlan, now: datetime, actor_id: int | None) -> int:
         db.session.execute(update(Person).where(Person.id.in_(chunk)).values(active=False))
     _sync_roles(plan, person_rows, leavers, unit_ids)
     _sync_committees(plan, person_rows, leavers, committees)
+    end_link_sessions()  # new roles that must use the identity provider end link sessions now
     record("org.import", actor_id, org_id, now, **plan.counts())
     db.session.flush()
     return org_id

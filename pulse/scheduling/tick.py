@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pulse import rounds
+from pulse.auth.idp import end_link_sessions
 from pulse.auth.issuing import How, issue_link
 from pulse.extensions import db
 from pulse.models import (
@@ -66,6 +67,10 @@ class TickReport:
 
 def run_tick(now: datetime) -> TickReport:
     report = TickReport()
+    ended = end_link_sessions()
+    db.session.commit()
+    if ended:
+        log.info("Ended %d link-made sessions of people who must use the identity provider", ended)
     report.closed = rounds.close_due(now)
     report.opened, report.scheduled = open_due(now)
     for kind, done in ((INVITATION, report.invited), (REMINDER, report.reminded)):

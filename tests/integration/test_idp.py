@@ -8,15 +8,26 @@ for leaving the browser signed out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
 
+from pulse.admin.service import add_role, committee_member
 from pulse.extensions import db
-from pulse.models import DeviceSession, Person, Role
+from pulse.models import Committee, DeviceSession, Person, Role
+from pulse.scheduling.tick import run_tick
 from tests.conftest import dispose_engines, empty_database, make_app
-from tests.factories import assign_role, issue_token, make_organisation, make_person, make_unit
+from tests.factories import (
+    assign_role,
+    issue_token,
+    make_committee,
+    make_organisation,
+    make_person,
+    make_unit,
+    sign_in,
+)
 from tests.helpers import csrf_token, page_text, translated
 from tests.idp_provider import LoginDriver, provider_unavailable, running_provider
 
@@ -270,3 +281,78 @@ def test_without_a_provider_the_routes_do_not_exist(client):
     assert client.get("/login/idp").status_code == 404
     assert client.get("/login/idp/callback?code=x&state=y").status_code == 404
     assert "/login/idp" not in page_text(client.get("/signed-out"))
+
+
+# -- A device signed in with a link stays signed in only while the person may use links ---------
+# When a person's role comes to require the provider (the setting switched on, a role or a seat
+# given here, an import), their link-made sessions end: by the next tick, and at once when the
+# role is given here. Sessions made through the provider stay, and so do everyone else's.
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def _signed_in(client) -> bool:
+    """Whether the home page greets a person (signed out, it shows how to sign in)."""
+    page = client.get("/")
+    assert page.status_code == 200
+    return 'class="greeting"' in page.get_data(as_text=True)
+
+
+def _sessions(app) -> list[tuple[int, str]]:
+    with app.app_context():
+        rows = db.session.execute(select(DeviceSession.person_id, DeviceSession.via)).all()
+        return sorted((person_id, via) for person_id, via in rows)
+
+
+def test_switching_the_setting_on_ends_link_sessions_of_those_roles_at_the_next_tick(idp_app):
+    ids = _people(idp_app)  # Ada an employee, Tove a TR
+    tove_by_link, ada_by_link, tove_by_idp = (idp_app.test_client() for _ in range(3))
+    sign_in(tove_by_link, ids["tove"])
+    sign_in(ada_by_link, ids["ada"])
+    back = LoginDriver(BASE).log_in(_start(tove_by_idp), "tove.tr@kommune.dk")
+    tove_by_idp.get(_callback_path(back))
+    assert _sessions(idp_app) == sorted(
+        [(ids["tove"], "link"), (ids["ada"], "link"), (ids["tove"], "idp")]
+    )
+
+    # The operator switches the setting on (a redeploy with OIDC_REQUIRED_ROLES).
+    idp_app.config["OIDC_REQUIRED_ROLES"] = ("leader", "tr", "amr")
+    with idp_app.app_context():
+        run_tick(NOW)
+
+    assert _sessions(idp_app) == sorted([(ids["ada"], "link"), (ids["tove"], "idp")])
+    assert not _signed_in(tove_by_link)
+    assert _signed_in(tove_by_idp)
+    assert _signed_in(ada_by_link)
+
+
+def test_being_given_such_a_role_or_seat_ends_link_sessions_at_once(idp_app):
+    ids = _people(idp_app)
+    idp_app.config["OIDC_REQUIRED_ROLES"] = ("tr", "med")
+    with idp_app.app_context():
+        ada_person = db.session.get(Person, ids["ada"])
+        organisation, team = ada_person.organisation, ada_person.membership.unit
+        admin = make_person(organisation, name="Anna Admin", email="admin@kommune.dk")
+        assign_role(admin, Role.ADMIN)
+        bo = make_person(organisation, team, name="Bo Employee", email="bo@kommune.dk")
+        committee = make_committee(organisation, [team], [], name="Lokal-MED")
+        db.session.commit()
+        admin_id, bo_id, committee_id, team_id = admin.id, bo.id, committee.id, team.id
+    ada, bo = idp_app.test_client(), idp_app.test_client()
+    sign_in(ada, ids["ada"])
+    sign_in(bo, bo_id)
+
+    with idp_app.app_context():
+        actor = db.session.get(Person, admin_id)
+        add_role(actor, db.session.get(Person, ids["ada"]), "tr", team_id, NOW)
+        db.session.commit()
+    assert not _signed_in(ada)
+    assert _signed_in(bo)
+
+    with idp_app.app_context():
+        actor = db.session.get(Person, admin_id)
+        committee = db.session.get(Committee, committee_id)
+        committee_member(actor, committee, db.session.get(Person, bo_id), True, NOW)
+        db.session.commit()
+    assert not _signed_in(bo)
+    assert _sessions(idp_app) == []
