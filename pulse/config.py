@@ -95,6 +95,9 @@ def load_settings(instance_path: str) -> dict:
         "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         #: Opening sign-in links, per client address (a whole team scanning cards on one Wi-Fi).
         "PULSE_SIGNIN_RATE_LIMIT": os.environ.get("PULSE_SIGNIN_RATE_LIMIT", "120 per minute"),
+        # Above this many open units, the administration area picks a unit by searching its
+        # name instead of offering one select box of them all.
+        "PULSE_ADMIN_UNIT_SELECT_MAX": _int("PULSE_ADMIN_UNIT_SELECT_MAX", 300),
         # Sign-in with the organisation's OpenID Connect provider (README). Off without an issuer.
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),

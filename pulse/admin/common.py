@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, request
+from flask import abort, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -48,6 +48,33 @@ def unit_choices(organisation_id: int, include_closed: bool = False) -> list[tup
     """(id, "Unit · Parent") for every unit, in tree order: the unit's own name first, so a
     narrow select box still shows it, and the parent to tell "Køkkenet" from "Køkkenet"."""
     return [(unit_id, label(path)) for unit_id, path in unit_paths(organisation_id, include_closed)]
+
+
+#: How many units a search in the unit picker shows.
+PICK_LIMIT = 20
+
+
+def unit_select(organisation_id: int) -> list[tuple[int, str]] | None:
+    """The choices for a unit select box, or None when there are too many for one: the page
+    then shows the unit picker (search by name, `admin/_unit_field.html`)."""
+    choices = unit_choices(organisation_id)
+    return choices if len(choices) <= current_app.config["PULSE_ADMIN_UNIT_SELECT_MAX"] else None
+
+
+def matching_units(organisation_id: int, query: str) -> list[tuple[int, str]]:
+    """Open units whose path contains every word of the query (case-insensitive), at most
+    PICK_LIMIT + 1 of them (one more tells the page there are more)."""
+    words = query.casefold().split()
+    if not words:
+        return []
+    found = []
+    for unit_id, path in unit_paths(organisation_id):
+        folded = path.casefold()
+        if all(word in folded for word in words):
+            found.append((unit_id, label(path)))
+            if len(found) > PICK_LIMIT:
+                break
+    return found
 
 
 def label(path: str) -> str:

@@ -7,7 +7,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from pulse.admin import bp, service
-from pulse.admin.common import change, form_int, label, owned, unit_choices, unit_paths
+from pulse.admin.common import (
+    PICK_LIMIT,
+    change,
+    form_int,
+    label,
+    matching_units,
+    owned,
+    unit_paths,
+    unit_select,
+)
 from pulse.admin.messages import KIND_GROUPS, describe
 from pulse.extensions import db
 from pulse.forms import EmptyForm
@@ -59,8 +68,23 @@ def units():
     return render_template(
         "admin/units.html",
         children=children,
-        choices=unit_choices(current_user.organisation_id),
+        choices=unit_select(current_user.organisation_id),
         form=EmptyForm(),
+    )
+
+
+@bp.get("/units/pick/<any(unit_id, parent_id):field>")
+@login_required
+def pick_unit(field: str):
+    """The unit picker's matches, as one types part of a unit's name (htmx)."""
+    query = request.args.get("unit_search", "")[:100]
+    found = matching_units(current_user.organisation_id, query)
+    return render_template(
+        "admin/_unit_matches.html",
+        field=field,
+        query=query,
+        units=found[:PICK_LIMIT],
+        more=len(found) > PICK_LIMIT,
     )
 
 
@@ -88,12 +112,16 @@ def unit(unit_id: int):
         .where(Membership.unit_id == unit.id, Person.active.is_(True))
     )
     own_path = service.path_of(unit)
-    # Not into itself or below itself.
-    parents = [
-        (i, label(p))
-        for i, p in unit_paths(current_user.organisation_id)
-        if i != unit.id and not p.startswith(own_path + " / ")
-    ]
+    # Not into itself or below itself (the picker may offer them; the move refuses them).
+    parents = unit_select(current_user.organisation_id)
+    if parents is not None:
+        parents = [
+            (i, p)
+            for (i, p), (_i, full) in zip(
+                parents, unit_paths(current_user.organisation_id), strict=True
+            )
+            if i != unit.id and not full.startswith(own_path + " / ")
+        ]
     return render_template(
         "admin/unit.html",
         unit=unit,
@@ -101,6 +129,7 @@ def unit(unit_id: int):
         roles=roles,
         members=members,
         parents=parents,
+        parent_label=label(own_path.rsplit(" / ", 1)[0]) if unit.parent_id else None,
         committees=[c for c in _committees() if unit in c.units],
         form=EmptyForm(),
     )
@@ -193,7 +222,7 @@ def committee(committee_id: int):
         "admin/committee.html",
         committee=committee,
         paths=paths,
-        choices=unit_choices(current_user.organisation_id),
+        choices=unit_select(current_user.organisation_id),
         members=sorted(committee.members, key=lambda p: p.name),
         form=EmptyForm(),
     )

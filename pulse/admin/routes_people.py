@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pulse.admin import bp, service
-from pulse.admin.common import change, form_int, owned, unit_choices, unit_paths
+from pulse.admin.common import change, form_int, label, owned, unit_paths, unit_select
 from pulse.extensions import db
 from pulse.forms import EmptyForm
 from pulse.i18n import LANGUAGE_NAMES
@@ -45,7 +45,7 @@ def people():
 def new_person():
     return render_template(
         "admin/person_new.html",
-        choices=unit_choices(current_user.organisation_id),
+        choices=unit_select(current_user.organisation_id),
         languages=LANGUAGE_NAMES,
         form=EmptyForm(),
     )
@@ -88,11 +88,14 @@ def person(person_id: int):
         )
     )
     paths = dict(unit_paths(current_user.organisation_id, include_closed=True))
+    own_unit = person.membership.unit_id if person.membership else None
     return render_template(
         "admin/person.html",
         person=person,
         paths=paths,
-        choices=unit_choices(current_user.organisation_id),
+        own_unit=own_unit,
+        own_label=label(paths[own_unit]) if own_unit in paths else None,
+        choices=unit_select(current_user.organisation_id),
         committees=committees,
         languages=LANGUAGE_NAMES,
         form=EmptyForm(),

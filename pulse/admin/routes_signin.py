@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from pulse.admin import bp
-from pulse.admin.common import form_int, owned, unit_choices
+from pulse.admin.common import form_int, owned, unit_select
 from pulse.admin.messages import error_text
 from pulse.admin.service import path_of
 from pulse.admin.signin_mail import send_sign_in_links, team_recipients
@@ -22,7 +22,7 @@ from pulse.timeutil import utcnow
 @login_required
 def sign_in():
     return render_template(
-        "admin/signin.html", choices=unit_choices(current_user.organisation_id), form=EmptyForm()
+        "admin/signin.html", choices=unit_select(current_user.organisation_id), form=EmptyForm()
     )
 
 

@@ -40,6 +40,14 @@
     var box = document.getElementById("request-error");
     if (box) box.hidden = true;
   });
+  // In the unit picker (admin/_unit_field.html), Enter searches now instead of submitting the
+  // form before a unit is chosen.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches("input[data-picker]")) return;
+    event.preventDefault();
+    if (window.htmx) window.htmx.trigger(input, "search");
+  });
   function showRequestError() {
     var box = document.getElementById("request-error");
     if (box) box.hidden = false;

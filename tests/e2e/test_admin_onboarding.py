@@ -242,3 +242,44 @@ def test_admin_pages_at_phone_and_desktop_width_pass_axe(server, browser):
         assert page.locator(".problems li").count() >= 3
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_large_organisation_moves_a_person_with_the_unit_picker(server, browser):
+    """Above PULSE_ADMIN_UNIT_SELECT_MAX open units the person page offers a search instead of
+    one long select box: type, see the matches, choose one (Enter searches, never submits)."""
+    from pulse.extensions import db
+    from pulse.models import Person
+
+    if "Karen Lund" not in server.cli("links"):
+        server.cli("import-org", str(SAMPLE), "--yes")
+    with server.app.app_context():
+        person = db.session.scalar(select(Person).where(Person.email == EMPLOYEE))
+        person_id = person.id
+    server.app.config["PULSE_ADMIN_UNIT_SELECT_MAX"] = 3
+    try:
+        context, page = sign_in(browser, link_of(server.cli("links"), "Karen Lund"))
+        page.goto(f"{server.url}/admin/people/{person_id}")
+        search = page.locator("#move")
+        current = page.locator("#move-matches input[type=radio]:checked")
+        assert current.count() == 1  # the person's own unit, chosen
+        search.fill("birk")
+        search.press("Enter")  # searches now; the form is not sent
+        choice = page.locator("#move-matches label", has_text="Afsnit Birk")
+        choice.wait_for()
+        assert page.url.endswith(f"/admin/people/{person_id}")
+        page.screenshot(path=str(SHOTS / "unit-picker-390.png"), full_page=True)
+        assert not serious(Axe().run(page))
+        choice.click()
+        page.locator("#move").locator("xpath=ancestor::form").get_by_role("button").click()
+        page.wait_for_load_state()
+        assert (
+            page.locator("#move-matches label", has_text="Afsnit Birk")
+            .locator("input")
+            .is_checked()
+        )
+        context.close()
+    finally:
+        server.app.config["PULSE_ADMIN_UNIT_SELECT_MAX"] = 300
+    with server.app.app_context():
+        moved = db.session.get(Person, person_id)
+        assert moved.membership.unit.name == "Afsnit Birk"

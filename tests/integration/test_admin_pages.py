@@ -4,16 +4,15 @@ another organisation's administrator, bad input (the world: tests/admin_world.py
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
-from pulse.models import (
-    RoundMember,
-    SignInToken,
-    Unit,
-)
+from pulse.extensions import db
+from pulse.models import Person, RoundMember, SignInToken, Unit
 from tests.admin_world import PEOPLE, SAMPLE, audit_rows, ok, post, upload
-from tests.factories import sign_in
+from tests.factories import make_organisation, make_unit, sign_in
 from tests.helpers import csrf_token, page_text
 from tests.smtp_server import local_smtp_server
 
@@ -82,6 +81,54 @@ def test_people_search_answers_htmx_with_the_results_only(app, org, admin_client
     assert "Anne Jensen" in text
     assert "<html" not in text
     assert response.headers["Vary"] == "HX-Request" or "HX-Request" in response.headers["Vary"]
+
+
+RADIO = re.compile(r'<input type="radio" name="(\w+)" value="(\d+)"( checked)?>\s*([^<]+)</label>')
+
+
+def test_a_large_organisation_picks_a_unit_by_searching_its_name(app, org, admin_client):
+    app.config["PULSE_ADMIN_UNIT_SELECT_MAX"] = 3  # the sample has more open units than this
+    with app.app_context():
+        own_unit = db.session.get(Person, org["employee"]).membership.unit_id
+    pages = ["/admin/units", f"/admin/units/{org['Afsnit Birk']}", "/admin/people/new"]
+    pages += [f"/admin/committees/{org['committee']}", "/admin/sign-in"]
+    for path in [*pages, f"/admin/people/{org['employee']}"]:
+        page = admin_client.get(path).get_data(as_text=True)
+        assert 'name="unit_search"' in page, path
+        assert '<select id="unit' not in page and '<select id="move' not in page, path
+    # A person's page starts from the person's unit, chosen.
+    page = admin_client.get(f"/admin/people/{org['employee']}").get_data(as_text=True)
+    assert ("unit_id", str(own_unit), " checked") in {m[:3] for m in RADIO.findall(page)}
+
+    def matches(field: str, text: str) -> list[tuple[str, str, str, str]]:
+        response = admin_client.get(
+            f"/admin/units/pick/{field}",
+            query_string={"unit_search": text},
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        return RADIO.findall(response.get_data(as_text=True))
+
+    with app.app_context():  # another organisation's unit with a matching name: never offered
+        make_unit(make_organisation("Nabokommune"), "Afsnit Birkelund")
+        db.session.commit()
+    found = matches("unit_id", "  BIRK ")
+    assert [(m[0], m[1], m[3].strip()) for m in found] == [
+        ("unit_id", str(org["Afsnit Birk"]), "Afsnit Birk · Plejecenter Egebakken")
+    ]
+    assert found[0][2] == " checked"  # the only match is chosen
+    # Every word counts, in any order; the field's name follows the form's.
+    assert [m[1] for m in matches("parent_id", "pleje birk")] == [str(org["Afsnit Birk"])]
+    assert matches("parent_id", "birk skole") == []
+    assert matches("unit_id", "") == []
+    none = admin_client.get("/admin/units/pick/unit_id?unit_search=zzz")
+    assert "Ingen enhed fundet." in page_text(none)
+    assert admin_client.get("/admin/units/pick/person_id?unit_search=a").status_code == 404
+
+    # What the picker posts is what the select box posted: a move by id.
+    ok(post(admin_client, f"/admin/people/{org['employee']}/move", unit_id=found[0][1]))
+    with app.app_context():
+        assert db.session.get(Person, org["employee"]).membership.unit_id == org["Afsnit Birk"]
 
 
 def test_the_upload_refuses_a_bad_file_with_line_and_column(app, org, admin_client, database):
