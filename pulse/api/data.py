@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, select
 
+from pulse.api.reader_rule import ReaderHidden, reader_hidden
 from pulse.extensions import db
+from pulse.figures import questions_by_dimension
 from pulse.models import (
     Action,
     ActionEvent,
@@ -172,11 +174,15 @@ def figures(
     if kind is not None:
         statement = statement.where(ReleasedFigure.kind == kind)
     rows, total = _page(statement, page, per_page)
-    return Page([_figure(f) for (f,) in rows], total)
+    hidden = reader_hidden(round_)
+    questions = questions_by_dimension([round_.id])[round_.id]
+    return Page([_figure(f, hidden, questions) for (f,) in rows], total)
 
 
-def _figure(f: ReleasedFigure) -> dict:
-    shown = not f.suppressed
+def _figure(f: ReleasedFigure, hidden: ReaderHidden, questions: dict[str, list[str]]) -> dict:
+    # The release's figure, less what a reader who could be in any group must not see.
+    shown = not f.suppressed and not hidden.hides(f.kind, f.ref, f.unit_id, questions)
+    spread = f.distribution if (f.ref, f.unit_id) not in hidden.distributions else None
     return {
         "round_id": f.round_id,
         "unit_id": f.unit_id,
@@ -187,7 +193,7 @@ def _figure(f: ReleasedFigure) -> dict:
         "invited": f.invited if shown else None,
         "respondents": f.respondents if shown else None,
         "mean": f.mean if shown else None,
-        "distribution": f.distribution if shown else None,
+        "distribution": spread if shown else None,
     }
 
 

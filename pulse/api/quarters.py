@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from pulse.api.data import Page
+from pulse.api.reader_rule import reader_hidden
 from pulse.extensions import db
+from pulse.figures import questions_by_dimension
 from pulse.med.summary import Quarter, SeenFigure, local_day, quarter_index, quarter_rate
 from pulse.models import ApiToken, FigureKind, ReleasedFigure, Round, RoundState
 
@@ -81,11 +83,21 @@ def quarter_figures(
                 ReleasedFigure.kind.in_([FigureKind.PARTICIPATION, FigureKind.DIMENSION]),
             )
         )
+        # Each round's figures less what a reader who could be in any group must not see.
+        hidden = {
+            r.id: reader_hidden(r)
+            for r in db.session.scalars(select(Round).where(Round.id.in_(list(rounds))))
+        }
+        questions = questions_by_dimension(list(rounds))
         for round_id, unit_id, kind, ref, suppressed, respondents, invited, mean in rows:
             when = 0 if rounds[round_id] == quarter else 1
             measure = "participation" if kind == FigureKind.PARTICIPATION else ref
+            shown = not suppressed and not hidden[round_id].hides(
+                kind, ref, unit_id, questions[round_id]
+            )
+            numbers = (respondents, invited, mean) if shown else (None, None, None)
             grouped[(unit_id, measure, when)].append(
-                SeenFigure(round_id, unit_id, kind, ref, not suppressed, respondents, invited, mean)
+                SeenFigure(round_id, unit_id, kind, ref, shown, *numbers)
             )
     items = []
     for unit_id in unit_ids:

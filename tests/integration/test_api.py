@@ -21,6 +21,7 @@ from pulse.models import (
     ActionEvent,
     ApiToken,
     AuditEvent,
+    Organisation,
     Person,
     ReleasedFigure,
     Role,
@@ -91,14 +92,21 @@ def test_no_token_a_wrong_token_and_a_revoked_token_get_401_problems(api_app):
     assert _get(client, token, "/api/v1/units").status_code == 401
 
 
-def test_figures_are_exactly_the_released_ones_and_hidden_ones_carry_no_number(api_app):
+def test_figures_are_released_ones_safe_for_any_reader_and_hidden_ones_carry_no_number(api_app):
+    """Every figure is the release's, with no number where hidden; and since the reader could
+    be a member of any group, what is shown holds at least k + 1 and no subtraction between
+    shown figures isolates 1 to k people (checked here from the tree, not by the product's
+    rule). The demo has groups of exactly k: the API hides them where the release did not."""
     client = api_app.test_client()
     token = _token(api_app)
     rounds = _all(client, token, "/api/v1/rounds")
     assert rounds, "the demo has released rounds"
     served = {r["id"]: _all(client, token, f"/api/v1/rounds/{r['id']}/figures") for r in rounds}
-    seen = 0
+    seen = tightened = 0
     with api_app.app_context():
+        organisation = db.session.scalars(select(Organisation)).one()
+        k, comment_k = organisation.min_group_size, organisation.min_comment_group_size
+        parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
         for round_id, figures in served.items():
             stored = {
                 (f.unit_id, f.kind, f.ref): f
@@ -107,17 +115,36 @@ def test_figures_are_exactly_the_released_ones_and_hidden_ones_carry_no_number(a
                 )
             }
             assert len(figures) == len(stored)
+            shown: dict[tuple[str, str], dict[int, int]] = {}
             for figure in figures:
                 row = stored[(figure["unit_id"], figure["kind"], figure["ref"])]
                 numbers = [figure[k] for k in ("invited", "respondents", "mean", "distribution")]
-                if row.suppressed:
+                if row.suppressed or figure["status"] == "too_few":
                     assert figure["status"] == "too_few"
                     assert numbers == [None, None, None, None]
+                    tightened += not row.suppressed
                 else:
                     assert figure["status"] == "shown"
-                    assert numbers == [row.invited, row.respondents, row.mean, row.distribution]
+                    assert numbers[:3] == [row.invited, row.respondents, row.mean]
+                    assert figure["distribution"] in (row.distribution, None)
+                    if row.kind != "dimension":
+                        family = shown.setdefault((row.kind, row.ref), {})
+                        family[row.unit_id] = row.respondents
                 seen += 1
+            for (kind, _ref), family in shown.items():
+                limit = (comment_k if kind == "comments" else k) + 1
+                residual = dict(family)
+                for unit_id, total in family.items():
+                    assert total >= limit, (round_id, kind, unit_id, total)
+                    above = parents.get(unit_id)
+                    while above is not None and above not in family:
+                        above = parents.get(above)
+                    if above is not None:
+                        residual[above] -= total
+                for unit_id, rest in residual.items():
+                    assert rest == 0 or rest >= limit, (round_id, kind, unit_id, rest)
     assert seen > 100
+    assert tightened > 0
 
 
 def _add_action(app) -> None:
@@ -316,6 +343,14 @@ def test_quarter_figures_are_the_weighted_mean_of_released_figures(api_app):
             for r in db.session.scalars(select(Round).where(Round.state == "released"))
             if Quarter.of(local_day(r.closes_at, zone)).slug == slug
         }
+    # What the API shows of each round (the figures' own test checks that it is safe).
+    shown_by_api = {
+        (f["round_id"], f["unit_id"], f["ref"])
+        for round_id in in_quarter
+        for f in _all(client, token, f"/api/v1/rounds/{round_id}/figures", kind="dimension")
+        if f["status"] == "shown"
+    }
+    with api_app.app_context():
         for row in rows:
             if row["measure"] == "participation":
                 continue
@@ -327,7 +362,7 @@ def test_quarter_figures_are_the_weighted_mean_of_released_figures(api_app):
                     ReleasedFigure.ref == row["measure"],
                 )
             ).all()
-            shown = [f for f in figures if not f.suppressed]
+            shown = [f for f in figures if (f.round_id, f.unit_id, f.ref) in shown_by_api]
             assert row["rounds_hidden"] == len(figures) - len(shown)
             if not shown:
                 assert row["value"] is None and row["respondents"] is None
