@@ -154,12 +154,18 @@ def release(round_id: int) -> None:
 
 @pulse_cli.command("retention")
 def retention() -> None:
-    """Delete raw answers and comments older than ANSWER_RETENTION_MONTHS after release."""
+    """Delete released comments ANSWER_RETENTION_MONTHS after release, and the audit rows of
+    sign-in links issued more than AUDIT_SIGNIN_RETENTION_MONTHS ago (run daily)."""
     from pulse.anonymity.retention import delete_expired_answers
+    from pulse.auth.issuing import delete_old_issue_rows
 
     months = current_app.config["ANSWER_RETENTION_MONTHS"]
     cleared = delete_expired_answers(utcnow(), months)
     click.echo(f"Comments deleted for {cleared} round(s) released over {months} months ago.")
+    months = current_app.config["AUDIT_SIGNIN_RETENTION_MONTHS"]
+    deleted = delete_old_issue_rows(utcnow(), months)
+    db.session.commit()
+    click.echo(f"{deleted} audit row(s) of sign-in links issued over {months} months ago deleted.")
 
 
 @pulse_cli.command("vapid-keys")

@@ -72,6 +72,7 @@ def load_settings(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         #: Raw answers and comments are deleted this long after release; figures stay.
         "ANSWER_RETENTION_MONTHS": _int("ANSWER_RETENTION_MONTHS", 24),
+        "AUDIT_SIGNIN_RETENTION_MONTHS": _int("AUDIT_SIGNIN_RETENTION_MONTHS", 13),
         "MAX_CONTENT_LENGTH": 64 * 1024,  # answers are tiny; anything bigger is not an answer
         # E-mail (invitations and reminders). Without SMTP_HOST no e-mail is sent.
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

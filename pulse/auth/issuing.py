@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select
 
@@ -75,3 +75,17 @@ def last_issued(person: Person) -> AuditEvent | None:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(1)
     )
+
+
+def delete_old_issue_rows(now: datetime, months: int) -> int:
+    """Delete the audit rows of links issued more than `months` ago (a month is 30 days); rows
+    of administrative changes stay. Returns how many were deleted; the caller commits.
+
+    Each invitation e-mail issues a link and writes a row, so a weekly pulse for 45,000 people
+    adds over two million rows a year; after the period nobody needs to know who got a link
+    when (`pulse retention`)."""
+    cutoff = now - timedelta(days=30 * months)
+    deleted = db.session.execute(
+        delete(AuditEvent).where(AuditEvent.kind.in_(KINDS), AuditEvent.at < cutoff)
+    )
+    return deleted.rowcount or 0
