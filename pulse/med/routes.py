@@ -12,6 +12,7 @@ from flask import Response, abort, current_app, redirect, render_template, url_f
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from pulse.content import dimension_names
 from pulse.extensions import db
@@ -34,7 +35,7 @@ from pulse.med.texts import (
 from pulse.med.texts import (
     number as format_number,
 )
-from pulse.models import Committee, Organisation
+from pulse.models import Committee, Organisation, Round
 from pulse.timeutil import utcnow
 
 QUARTER = "/<id:committee_id>/<int:year>-Q<int:number>"
@@ -62,6 +63,14 @@ def _summary(committee: Committee, quarter: Quarter) -> Summary:
     return load_summary(committee, quarter, viewer_unit_id, _zone(), utcnow())
 
 
+def _thresholds(summary: Summary, organisation: Organisation) -> list[int]:
+    """The k of each of the quarter's rounds (the organisation's when there are none)."""
+    ks = db.session.scalars(
+        select(Round.min_group_size).where(Round.id.in_([r.id for r in summary.rounds]))
+    ).all()
+    return [k or organisation.min_group_size for k in ks] or [organisation.min_group_size]
+
+
 def _context(committee: Committee, quarter: Quarter) -> dict:
     summary = _summary(committee, quarter)
     names = dimension_names(str(get_locale()))
@@ -76,7 +85,6 @@ def _context(committee: Committee, quarter: Quarter) -> dict:
         "quarter": quarter,
         "names": names,
         "charts": charts,
-        "k": organisation.min_group_size,
         "quarter_name": quarter_name,
         "period": period(quarter),
         "number": format_number,
@@ -84,7 +92,7 @@ def _context(committee: Committee, quarter: Quarter) -> dict:
         "attention_rule": attention_rule(),
         "attention_reasons": attention_reasons,
         "long_date": long_date,
-        "how_anonymous": how_anonymous(organisation.min_group_size),
+        "how_anonymous": how_anonymous(_thresholds(summary, organisation)),
     }
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_decimal
+from collections.abc import Sequence
+
+from babel.lists import format_list
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from pulse.med.summary import FALL_AT_LEAST, INDEX_BELOW, RATE_BELOW, Attention, Quarter
@@ -62,19 +65,32 @@ def attention_reasons(attention: Attention, names: dict[str, str]) -> list[str]:
     return texts
 
 
-def how_anonymous(k: int) -> list[str]:
-    """How the figures were made anonymous, for the page and the PDF's cover."""
+def how_anonymous(thresholds: Sequence[int]) -> list[str]:
+    """How the figures were made anonymous, for the page and the PDF's cover: `thresholds`,
+    the k of each of the quarter's rounds (a two-party change may have changed it between
+    rounds; a round keeps the k it opened with)."""
+    ks = sorted(set(thresholds))
+    if len(ks) == 1:
+        threshold = _(
+            "A group's figure is shown only when at least %(k)d people in it answered, and "
+            "figures that would let a smaller group be worked out by subtraction are hidden too.",
+            k=ks[0],
+        )
+    else:
+        threshold = _(
+            "A group's figure is shown only when enough people in it answered: at least "
+            "%(ks)s, as the threshold changed during the quarter (each round keeps the one it "
+            "opened with). Figures that would let a smaller group be worked out by subtraction "
+            "are hidden too.",
+            ks=format_list([str(k) for k in ks], style="or", locale=get_locale()),
+        )
     return [
         _(
             "Every figure comes from the release table: when a round is released, its answers "
             "are turned into figures once and then destroyed. Nothing here is computed from "
             "answers."
         ),
-        _(
-            "A group's figure is shown only when at least %(k)d people in it answered, and "
-            "figures that would let a smaller group be worked out by subtraction are hidden too.",
-            k=k,
-        ),
+        threshold,
         _(
             "A quarter's index is the mean of the released round figures, weighted by how many "
             "answered. A figure hidden in a round stays out of the quarter; the tables say how "

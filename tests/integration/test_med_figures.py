@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from pulse.extensions import db
 from pulse.models import ReleasedFigure, Round
@@ -192,3 +192,20 @@ def test_the_pdf_speaks_the_readers_language(app, client, scene, locale, page, v
     response = client.get(SUMMARY.format(id=scene.committee_id) + ".pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert page in text and value in text
+
+
+def test_the_anonymity_text_names_each_threshold_the_quarters_rounds_kept(app, client, scene):
+    """A two-party change of k between two rounds of a quarter: each round kept the k it opened
+    with, and the summary says both, in the reader's language (page and PDF)."""
+    sign_in(client, scene.member_id)
+    path = SUMMARY.format(id=scene.committee_id)
+    assert "mindst 5 i gruppen har svaret" in page_text(client.get(path))
+    with app.app_context():
+        last = db.session.scalars(select(Round).order_by(Round.closes_at.desc())).first()
+        last.min_group_size = 7
+        db.session.commit()
+    text = page_text(client.get(path))
+    assert "mindst 5 eller 7, da grænsen blev ændret i løbet af kvartalet" in text
+    pdf = PdfReader(io.BytesIO(client.get(path + ".pdf").data))
+    words = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "mindst 5 eller 7" in words
