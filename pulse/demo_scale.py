@@ -7,47 +7,38 @@ level four or five), teams of 5 to 25, a leader and a TR in every team and an AM
 every institution.
 
 The *history* (all but the newest rounds) is written as released figures directly, hidden where
-k, the comment threshold and complementary suppression hide them (`_visible`: every visible
-total at least k, every residual 0 or at least k). Rounds that a benchmark measures are opened,
-answered and released through the product's own functions (`open_round`,
-`survey.service.submit`, `release_round`): see `open_round_for_everyone`, `answer_round`.
+k, the comment threshold and complementary suppression hide them (pulse/demo_history.py).
+Rounds that a benchmark measures are opened, answered and released through the product's own
+functions (`open_round`, `survey.service.submit`, `release_round`): see
+`open_round_for_everyone`, `answer_round`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from pulse.content import load_question_bank
+from pulse.demo_history import QUESTIONS_PER_ROUND, bulk, question_rotation, write_history
 from pulse.extensions import db
 from pulse.lifecycle import create_round, open_round
 from pulse.models import (
-    Dimension,
     Membership,
     Organisation,
     Person,
-    Question,
-    ReleasedFigure,
     Role,
     RoleAssignment,
     Round,
     RoundMember,
-    RoundQuestion,
-    RoundState,
-    RoundTeam,
     Unit,
 )
 from pulse.survey.service import Submission, submit
 from pulse.timeutil import utcnow
-
-K, COMMENT_K, DISTRIBUTION_K = 5, 10, 10
-QUESTIONS_PER_ROUND = 5
 
 
 @dataclass(frozen=True)
@@ -60,18 +51,6 @@ class ScaleOrganisation:
     director_id: int
     units: int
     people: int
-
-
-def _bulk(model, rows: list[dict], returning: bool = False) -> list[int]:
-    """Insert rows in one statement per batch; the new ids, in order, when asked."""
-    if not rows:
-        return []
-    table = model.__table__
-    if returning:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [row[0] for row in db.session.execute(statement, rows)]
-    db.session.execute(insert(table), rows)
-    return []
 
 
 def _tree_shape(teams: int, rng: random.Random) -> list[tuple[str, int, str]]:
@@ -132,7 +111,7 @@ def build(people: int, rounds: int = 156, *, seed: int = 1, now: datetime | None
             }
             for i in levels[level]
         ]
-        for i, new_id in zip(levels[level], _bulk(Unit, rows, returning=True), strict=True):
+        for i, new_id in zip(levels[level], bulk(Unit, rows, returning=True), strict=True):
             ids[i] = new_id
     team_ids = [ids[i] for i, unit in enumerate(shape) if unit[0] == "team"]
     sizes = (sizes + [5] * len(team_ids))[: len(team_ids)]
@@ -153,13 +132,13 @@ def build(people: int, rounds: int = 156, *, seed: int = 1, now: datetime | None
         {**person_rows[0], "name": f"{title} Skalasen", "email": f"{title.lower()}@skala.example"}
         for title in ("Direktør", "Admin")
     ]
-    *person_ids, director_id, admin_id = _bulk(Person, person_rows, returning=True)
+    *person_ids, director_id, admin_id = bulk(Person, person_rows, returning=True)
     members: dict[int, list[int]] = {}
     cursor = 0
     for team_id, size in zip(team_ids, sizes, strict=True):
         members[team_id] = person_ids[cursor : cursor + size]
         cursor += size
-    _bulk(
+    bulk(
         Membership,
         [{"person_id": p, "unit_id": t} for t, ps in members.items() for p in ps],
     )
@@ -178,9 +157,9 @@ def build(people: int, rounds: int = 156, *, seed: int = 1, now: datetime | None
             roles.append({"person_id": below[ids[i]], "role": Role.LEADER, "unit_id": ids[i]})
             roles.append({"person_id": below[ids[i]], "role": Role.AMR, "unit_id": ids[i]})
     roles.append({"person_id": admin_id, "role": Role.ADMIN, "unit_id": None})
-    _bulk(RoleAssignment, roles)
+    bulk(RoleAssignment, roles)
 
-    _write_history(org_id, parent_of, members, rounds, now, rng)
+    write_history(org_id, parent_of, members, rounds, now, rng)
     db.session.commit()
     leaf = team_ids[len(team_ids) // 2]
     return ScaleOrganisation(
@@ -194,191 +173,6 @@ def build(people: int, rounds: int = 156, *, seed: int = 1, now: datetime | None
     )
 
 
-def _question_rotation() -> list[Question]:
-    """Team questions in a fixed order, rotated through round by round."""
-    return list(
-        db.session.scalars(
-            select(Question)
-            .join(Dimension, Dimension.id == Question.dimension_id)
-            .where(Question.active.is_(True), Dimension.trio_only.is_(False))
-            .order_by(Dimension.position, Question.position)
-        )
-    )
-
-
-def _write_history(org_id, parent_of, members, rounds, now, rng) -> None:
-    questions = _question_rotation()
-    scales = {q.id: (q.scale.min_value, q.scale.max_value) for q in questions}
-    # Post-order (children before parents) for subtree sums.
-    children: dict[int, list[int]] = {u: [] for u in parent_of}
-    for unit, parent in parent_of.items():
-        if parent is not None:
-            children[parent].append(unit)
-    root = next(u for u, p in parent_of.items() if p is None)
-    order, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        stack.extend(children[node])
-    order.reverse()
-    mood = {u: rng.uniform(0.35, 0.85) for u in parent_of}  # a unit's usual level, 0-1
-    turnout = {t: rng.uniform(0.45, 0.95) for t in members}
-    start = now - timedelta(days=7 * rounds + 3)
-    for number in range(rounds):
-        opens = start + timedelta(days=7 * number)
-        round_id = _bulk(
-            Round,
-            [
-                {
-                    "organisation_id": org_id,
-                    "state": RoundState.RELEASED,
-                    "opens_at": opens,
-                    "closes_at": opens + timedelta(days=7),
-                    "release_delay_hours": 48,
-                    "min_group_size": K,
-                    "min_comment_group_size": COMMENT_K,
-                    "comments_enabled": True,
-                    "released_at": opens + timedelta(days=9),
-                }
-            ],
-            returning=True,
-        )[0]
-        asked = [questions[(number * QUESTIONS_PER_ROUND + i) % len(questions)] for i in range(5)]
-        asked = list({q.id: q for q in asked}.values())
-        _bulk(
-            RoundQuestion,
-            [
-                {"round_id": round_id, "question_id": q.id, "position": i}
-                for i, q in enumerate(asked)
-            ],
-        )
-        invited, answered = {u: 0 for u in parent_of}, {u: 0 for u in parent_of}
-        team_rows = []
-        for team, ps in members.items():
-            invited[team] = len(ps)
-            answered[team] = sum(rng.random() < turnout[team] for _ in ps)
-            team_rows.append(
-                {"round_id": round_id, "unit_id": team, "invited": len(ps), "participants": None}
-            )
-        _bulk(RoundTeam, team_rows)
-        for unit in order:
-            for child in children[unit]:
-                invited[unit] += invited[child]
-                answered[unit] += answered[child]
-        _copy_figures(
-            _round_figures(round_id, order, children, invited, answered, asked, scales, mood, rng)
-        )
-        db.session.commit()  # a round at a time: SQLite's journal stays small
-
-
-FIGURE_COLUMNS = (
-    "round_id",
-    "unit_id",
-    "kind",
-    "ref",
-    "suppressed",
-    "reason",
-    "invited",
-    "respondents",
-    "mean",
-    "distribution",
-)
-
-
-def _copy_figures(rows: list[dict]) -> None:
-    """The history's millions of figure rows through the driver directly (COPY on PostgreSQL,
-    executemany on SQLite): SQLAlchemy's per-row work would take most of the build."""
-    values = [
-        tuple(
-            json.dumps(row[c]) if c == "distribution" and row[c] is not None else row[c]
-            for c in FIGURE_COLUMNS
-        )
-        for row in rows
-    ]
-    connection = db.session.connection()
-    driver = connection.connection.driver_connection
-    names, table = ", ".join(FIGURE_COLUMNS), ReleasedFigure.__tablename__
-    if connection.dialect.name == "postgresql":
-        with driver.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
-    else:
-        marks = ", ".join("?" for _ in FIGURE_COLUMNS)
-        driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608 - fixed names
-
-
-def _visible(units: list[int], children: dict[int, list[int]], totals: dict, k: int) -> dict:
-    """Which units a release may show: at least k, and complementary suppression until every
-    residual is 0 or at least k (the promise of pulse/anonymity/rules.py, though it may pick
-    other units to hide). One pass from the leaves up: hiding a unit of a frontier changes
-    only the residual of that frontier's unit."""
-    visible = {u: totals[u] >= k for u in units}
-    for unit in units:  # children before parents
-        while visible[unit]:
-            frontier, stack = [], list(children[unit])
-            while stack:
-                node = stack.pop()
-                if visible[node]:
-                    frontier.append(node)
-                else:
-                    stack.extend(children[node])
-            residual = totals[unit] - sum(totals[f] for f in frontier)
-            if not 0 < residual < k:
-                break
-            visible[min(frontier, key=lambda f: (totals[f], f))] = False
-    return visible
-
-
-def _round_figures(
-    round_id, units, children, invited, answered, asked, scales, mood, rng
-) -> list[dict]:
-    rows = []
-    scores = _visible(units, children, answered, K)
-    enough = _visible(units, children, answered, COMMENT_K)  # comments and distributions
-
-    def row(unit, kind, ref, shown, **numbers):
-        base = {"invited": None, "respondents": None, "mean": None, "distribution": None}
-        if shown:
-            base.update(numbers)
-        return {
-            "round_id": round_id,
-            "unit_id": unit,
-            "kind": kind,
-            "ref": ref,
-            "suppressed": not shown,
-            "reason": None if shown else "too_few",
-            **base,
-        }
-
-    for unit in units:
-        n = answered[unit]
-        shown = scores[unit]
-        rows.append(row(unit, "participation", "", shown, invited=invited[unit], respondents=n))
-        rows.append(row(unit, "comments", "", enough[unit], respondents=n))
-        by_dimension: dict[str, list[float]] = {}
-        for q in asked:
-            low, high = scales[q.id]
-            share = min(1.0, max(0.0, mood[unit] + rng.uniform(-0.08, 0.08)))
-            mean = round(low + share * (high - low), 1)
-            spread = None
-            if enough[unit] and n >= DISTRIBUTION_K:
-                lower = int(mean)
-                upper_count = round((mean - lower) * n)
-                spread = {str(v): 0 for v in range(low, high + 1)}
-                spread[str(lower)] = n - upper_count
-                if upper_count:
-                    spread[str(min(high, lower + 1))] += upper_count
-            rows.append(
-                row(unit, "question", q.id, shown, respondents=n, mean=mean, distribution=spread)
-            )
-            normalised = 100 * (1 - share if q.reversed else share)
-            by_dimension.setdefault(q.dimension_id, []).append(normalised)
-        for dimension_id, values in by_dimension.items():
-            mean = round(sum(values) / len(values), 1)
-            rows.append(row(unit, "dimension", dimension_id, shown, respondents=n, mean=mean))
-    return rows
-
-
 def open_round_for_everyone(organisation_id: int, now: datetime | None = None) -> int:
     """A new round of the next five questions, opened for the whole organisation (product code)."""
     now = now or utcnow()
@@ -386,7 +180,7 @@ def open_round_for_everyone(organisation_id: int, now: datetime | None = None) -
     root = db.session.scalar(
         select(Unit.id).where(Unit.organisation_id == organisation_id, Unit.parent_id.is_(None))
     )
-    questions = _question_rotation()[:QUESTIONS_PER_ROUND]
+    questions = question_rotation()[:QUESTIONS_PER_ROUND]
     round_ = create_round(
         organisation, [q.id for q in questions], now - timedelta(hours=1), now + timedelta(days=7)
     )
