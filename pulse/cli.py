@@ -163,9 +163,16 @@ def retention() -> None:
     cleared = delete_expired_answers(utcnow(), months)
     click.echo(f"Comments deleted for {cleared} round(s) released over {months} months ago.")
     months = current_app.config["AUDIT_SIGNIN_RETENTION_MONTHS"]
+    # Never shorter than a link lives: an unused link must not outlive the row saying who got it.
+    shortest = max(1, -(-current_app.config["SIGNIN_LINK_DAYS"] // 30))
+    if months < shortest:
+        raise click.ClickException(
+            f"AUDIT_SIGNIN_RETENTION_MONTHS is {months}; it must be at least {shortest} "
+            f"(a sign-in link is valid for SIGNIN_LINK_DAYS days)."
+        )
     deleted = delete_old_issue_rows(utcnow(), months)
     db.session.commit()
-    click.echo(f"{deleted} audit row(s) of sign-in links issued over {months} months ago deleted.")
+    click.echo(f"{deleted} audit row(s) of links e-mailed over {months} months ago deleted.")
 
 
 @pulse_cli.command("vapid-keys")

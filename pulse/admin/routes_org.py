@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -113,14 +113,11 @@ def unit(unit_id: int):
     )
     own_path = service.path_of(unit)
     # Not into itself or below itself (the picker may offer them; the move refuses them).
-    parents = unit_select(current_user.organisation_id)
-    if parents is not None:
+    paths = unit_paths(current_user.organisation_id)
+    parents = None
+    if len(paths) <= current_app.config["PULSE_ADMIN_UNIT_SELECT_MAX"]:
         parents = [
-            (i, p)
-            for (i, p), (_i, full) in zip(
-                parents, unit_paths(current_user.organisation_id), strict=True
-            )
-            if i != unit.id and not full.startswith(own_path + " / ")
+            (i, label(p)) for i, p in paths if i != unit.id and not p.startswith(own_path + " / ")
         ]
     return render_template(
         "admin/unit.html",

@@ -94,7 +94,7 @@ def suppress(
     for uid, total in tree.totals.items():
         visible[uid] = total >= k
         reasons[uid] = Reason.NO_ANSWERS if total == 0 else (Reason.TOO_FEW if total < k else None)
-    _hide_until_safe(tree, visible, reasons, k, viewer_unit_id=None)
+    hide_until_safe(tree, visible, reasons, k, viewer_unit_id=None)
 
     if viewer_unit_id is not None:
         _hide_for_viewer(tree, visible, reasons, k, viewer_unit_id)
@@ -120,10 +120,10 @@ def _hide_for_viewer(
         if visible[uid] and tree.totals[uid] < k + 1:
             visible[uid] = False
             reasons[uid] = Reason.VIEWER_MEMBER
-    _hide_until_safe(tree, visible, reasons, k, viewer_unit_id)
+    hide_until_safe(tree, visible, reasons, k, viewer_unit_id)
 
 
-def _hide_until_safe(
+def hide_until_safe(
     tree: Tree,
     visible: dict[int, bool],
     reasons: dict[int, Reason | None],
@@ -139,7 +139,7 @@ def _hide_until_safe(
     totals = tree.totals
     frontier: dict[int, list[tuple[int, int]]] = {u: [] for u, shown in visible.items() if shown}
     residual = {u: totals[u] for u in frontier}
-    above = _nearest_visible_above(tree, visible)
+    above = nearest_visible_above(tree, visible)
     for node, owner in above.items():
         if owner is not None and visible[node]:
             frontier[owner].append((totals[node], node))
@@ -174,7 +174,7 @@ def _hide_until_safe(
             heapq.heappush(pending, uid)
 
 
-def _nearest_visible_above(
+def nearest_visible_above(
     tree: tree_module.Tree, visible: Mapping[int, bool]
 ) -> dict[int, int | None]:
     """unit -> its nearest visible proper ancestor (None if none), in one pass down the tree."""
@@ -196,55 +196,14 @@ def hide_for_viewer(
     Works from released figures only: `released_totals` maps every unit to its released
     respondent count, or None where the release hid it. Only hides; never shows more.
     """
-    tree, visible = _released_tree(parents, released_totals)
+    tree, visible = released_tree(parents, released_totals)
     reasons: dict[int, Reason | None] = {uid: None for uid in released_totals}
     before = dict(visible)
     _hide_for_viewer(tree, visible, reasons, k, viewer_unit_id)
     return {uid for uid in released_totals if before[uid] and not visible[uid]}
 
 
-def hide_for_any_reader(
-    parents: Mapping[int, int | None], released_totals: Mapping[int, int | None], k: int
-) -> set[int]:
-    """Which released figures to hide from a reader who could be a member of any group.
-
-    An API token's figures end up in dashboards that anyone may read, so the reader is not
-    known: every figure still shown must hold at least k + 1 respondents, and every residual
-    0 or at least k + 1. Whoever reads them, wherever they sit, and knows their own answer still
-    sees an aggregate of at least k others: `hide_for_viewer` for any viewer hides nothing more
-    (tests/unit/test_reader_rule.py). Only hides; never shows more.
-    """
-    tree, visible = _released_tree(parents, released_totals)
-    reasons: dict[int, Reason | None] = {uid: None for uid in released_totals}
-    before = dict(visible)
-    for uid, shown in before.items():
-        if shown and tree.totals[uid] < k + 1:
-            visible[uid] = False
-    _hide_until_safe(tree, visible, reasons, k + 1, viewer_unit_id=None)
-    return {uid for uid in released_totals if before[uid] and not visible[uid]}
-
-
-def distributions_hidden_for_any_reader(
-    parents: Mapping[int, int | None],
-    released_totals: Mapping[int, int | None],
-    distributions: Iterable[int],
-    distribution_k: int,
-) -> set[int]:
-    """Which released distributions of one question to hide from a reader who could be in any
-    group: `released_totals` as that reader sees them (after `hide_for_any_reader`). A
-    distribution stays only where every cell inside it (a visible figure's residual) holds 0 or
-    at least the distribution threshold + 1 (`distributions_hidden_for_viewer` for every
-    viewer at once)."""
-    tree, visible = _released_tree(parents, released_totals)
-    hidden = {uid for uid in distributions if uid in visible and not visible[uid]}
-    cells = {uid: tree.units[uid].direct for uid, shown in visible.items() if shown}
-    for uid, cell in cells.items():
-        if 0 < cell < distribution_k + 1:
-            hidden |= set(tree.chain(uid)) & set(distributions)
-    return hidden
-
-
-def _released_tree(
+def released_tree(
     parents: Mapping[int, int | None], released_totals: Mapping[int, int | None]
 ) -> tuple[Tree, dict[int, bool]]:
     """A tree whose subtree totals equal the released ones for every visible unit (a visible
@@ -253,7 +212,7 @@ def _released_tree(
     visible = {uid: total is not None for uid, total in released_totals.items()}
     own = {uid: (total or 0) for uid, total in released_totals.items()}
     probe = tree_module.Tree({uid: parents.get(uid) for uid in released_totals})
-    for node, owner in _nearest_visible_above(probe, visible).items():
+    for node, owner in nearest_visible_above(probe, visible).items():
         if owner is not None and visible[node]:
             own[owner] -= released_totals[node] or 0
     tree = Tree(UnitCount(uid, probe.parent[uid], own[uid]) for uid in released_totals)
@@ -265,7 +224,7 @@ def residuals(units: Iterable[UnitCount], decisions: Mapping[int, Decision]) -> 
     tree = Tree(units)
     visible = {uid: d.visible for uid, d in decisions.items()}
     found = {uid: tree.totals[uid] for uid, shown in visible.items() if shown}
-    for node, owner in _nearest_visible_above(tree, visible).items():
+    for node, owner in nearest_visible_above(tree, visible).items():
         if owner is not None and visible[node]:
             found[owner] -= tree.totals[node]
     return found
@@ -299,7 +258,7 @@ def distributions_hidden_for_viewer(
         return hidden
     cell = (released_totals[owner] or 0) - sum(
         released_totals[f] or 0
-        for f, above in _nearest_visible_above(tree, visible).items()
+        for f, above in nearest_visible_above(tree, visible).items()
         if above == owner and visible[f]
     )
     if cell < distribution_k + 1:

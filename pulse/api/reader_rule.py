@@ -1,24 +1,23 @@
 """What the JSON API may hand over of a released round: the release's figures, less what a
-reader who could sit in any group must not see.
+reader who is not known must not see (pulse/anonymity/reader.py: everything any member's page
+hides, then k + 1 for every figure and residual that is left; distributions need the threshold
++ 1 in every cell).
 
-A page knows its viewer and applies the member rule for them (pulse/member_rule.py). An API
-token's figures end up in dashboards that anyone may read, so the API assumes the reader could
-be a member of every group (`hide_for_any_reader`, `distributions_hidden_for_any_reader` in
-pulse/anonymity/rules.py): whoever reads them and knows their own answer still sees an
-aggregate of at least k others. Decided for the whole organisation, once per round, tree and
-thresholds, and kept in the process: released figures never change, and the key holds the
-rest.
+Decided for the whole organisation on the tree as it was at release (the figures' stored paths:
+a unit moved since must not turn a hidden residual into a shown one), once per round and
+thresholds, and kept in the process: released figures never change.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from pulse.anonymity.rules import distributions_hidden_for_any_reader, hide_for_any_reader
+from pulse.anonymity.reader import distributions_hidden_for_any_reader, hidden_for_api
 from pulse.anonymity.settings import round_settings
 from pulse.extensions import db
 from pulse.models import Organisation, ReleasedFigure, Round, Unit
@@ -39,44 +38,45 @@ class ReaderHidden:
     def hides(self, kind: str, ref: str, unit_id: int, questions: Mapping[str, list[str]]) -> bool:
         """Whether the figure is hidden; `questions`: the round's questions per dimension."""
         if kind == "dimension":
-            return any(("question", q, unit_id) in self.figures for q in questions.get(ref, []))
+            # Follows its questions; one whose questions are not known is hidden (fail closed).
+            asked = questions.get(ref, [])
+            return not asked or any(("question", q, unit_id) in self.figures for q in asked)
         return (kind, ref, unit_id) in self.figures
 
 
 _kept: OrderedDict[tuple, ReaderHidden] = OrderedDict()
+_lock = threading.Lock()
 
 
 def reader_hidden(round_: Round) -> ReaderHidden:
     """The figures and distributions of this released round that the API hides."""
     organisation = db.session.get(Organisation, round_.organisation_id)
     settings = round_settings(round_, organisation)
-    parents = dict(
-        db.session.execute(
-            select(Unit.id, Unit.parent_id).where(Unit.organisation_id == round_.organisation_id)
-        ).all()
-    )
+    # The database too: one process may serve (or test) several.
     key = (
+        db.engine.url.render_as_string(hide_password=True),
         round_.id,
         settings.k,
         settings.comment_k,
         settings.distribution_k,
-        hash(frozenset(parents.items())),
     )
-    if key in _kept:
-        _kept.move_to_end(key)
-        return _kept[key]
-    decided = _decide(round_.id, parents, settings.k, settings.comment_k, settings.distribution_k)
-    _kept[key] = decided
-    while len(_kept) > KEPT:
-        _kept.popitem(last=False)
+    with _lock:
+        kept = _kept.get(key)
+        if kept is not None:
+            _kept.move_to_end(key)
+            return kept
+    decided = _decide(round_, settings.k, settings.comment_k, settings.distribution_k)
+    with _lock:
+        _kept[key] = decided
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
     return decided
 
 
-def _decide(
-    round_id: int, parents: dict[int, int | None], k: int, comment_k: int, distribution_k: int
-) -> ReaderHidden:
+def _decide(round_: Round, k: int, comment_k: int, distribution_k: int) -> ReaderHidden:
     totals: dict[tuple[str, str], dict[int, int | None]] = defaultdict(dict)
     spreads: dict[str, set[int]] = defaultdict(set)
+    paths: dict[int, str | None] = {}
     rows = db.session.connection().execute(
         select(
             ReleasedFigure.kind,
@@ -85,27 +85,59 @@ def _decide(
             ReleasedFigure.suppressed,
             ReleasedFigure.respondents,
             ReleasedFigure.distribution.is_not(None),
-        ).where(ReleasedFigure.round_id == round_id, ReleasedFigure.kind.in_(RULE_KINDS))
+            ReleasedFigure.path,
+        ).where(ReleasedFigure.round_id == round_.id, ReleasedFigure.kind.in_(RULE_KINDS))
     )
-    for kind, ref, unit_id, suppressed, respondents, spread in rows.all():
+    for kind, ref, unit_id, suppressed, respondents, spread, path in rows.all():
         totals[(kind, ref)][unit_id] = None if suppressed else respondents
+        paths[unit_id] = paths.get(unit_id) or path
         if kind == "question" and spread and not suppressed:
             spreads[ref].add(unit_id)
+    chains = _chains_at_release(round_.organisation_id, paths)
     figures: set[tuple[str, str, int]] = set()
     distributions: set[tuple[str, int]] = set()
     # Families with the same counts (a round's questions, mostly) get the same answer.
     decided: dict[tuple, set[int]] = {}
     for (kind, ref), family in totals.items():
         threshold = comment_k if kind == "comments" else k
+        parents = _parents_within(family, chains)
         same = (threshold, tuple(sorted(family.items())))
         if same not in decided:
-            within = {uid: parents.get(uid) for uid in family}
-            decided[same] = hide_for_any_reader(within, family, threshold)
+            decided[same] = hidden_for_api(parents, family, threshold)
         hidden = decided[same]
         figures.update((kind, ref, uid) for uid in hidden)
         if kind == "question" and spreads.get(ref):
             seen = {uid: None if uid in hidden else total for uid, total in family.items()}
-            within = {uid: parents.get(uid) for uid in family}
-            lost = distributions_hidden_for_any_reader(within, seen, spreads[ref], distribution_k)
+            lost = distributions_hidden_for_any_reader(parents, seen, spreads[ref], distribution_k)
             distributions.update((ref, uid) for uid in lost)
     return ReaderHidden(frozenset(figures), frozenset(distributions))
+
+
+def _chains_at_release(organisation_id: int, paths: dict[int, str | None]) -> dict[int, list[int]]:
+    """Each unit's ancestors, nearest first, as the tree was at release (the figures' stored
+    paths, "/root/.../unit/"); today's tree only for figures stored without one."""
+    chains = {}
+    for unit_id, path in paths.items():
+        if path:
+            ids = [int(part) for part in path.strip("/").split("/")]
+            chains[unit_id] = list(reversed(ids[:-1]))
+    if len(chains) < len(paths):
+        today = dict(
+            db.session.execute(
+                select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation_id)
+            ).all()
+        )
+        for unit_id in paths.keys() - chains.keys():
+            chain, node = [], today.get(unit_id)
+            while node is not None and node not in chain:
+                chain.append(node)
+                node = today.get(node)
+            chains[unit_id] = chain
+    return chains
+
+
+def _parents_within(
+    family: Mapping[int, int | None], chains: Mapping[int, list[int]]
+) -> dict[int, int | None]:
+    """Each unit's nearest ancestor at release that has a figure in the family."""
+    return {uid: next((a for a in chains.get(uid, []) if a in family), None) for uid in family}

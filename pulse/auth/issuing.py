@@ -16,7 +16,7 @@ import enum
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, func, select
 
 from pulse.auth.tokens import issue_sign_in_token
 from pulse.extensions import db
@@ -78,14 +78,25 @@ def last_issued(person: Person) -> AuditEvent | None:
 
 
 def delete_old_issue_rows(now: datetime, months: int) -> int:
-    """Delete the audit rows of links issued more than `months` ago (a month is 30 days); rows
-    of administrative changes stay. Returns how many were deleted; the caller commits.
+    """Delete the audit rows of links e-mailed more than `months` ago (a month is 30 days),
+    except each person's latest row. Returns how many were deleted; the caller commits.
 
     Each invitation e-mail issues a link and writes a row, so a weekly pulse for 45,000 people
-    adds over two million rows a year; after the period nobody needs to know who got a link
-    when (`pulse retention`)."""
+    adds over two million rows a year; after the period nobody needs to know who got which
+    invitation. Rows of printed cards and of the operator's links stay (few, and a session made
+    with one may still be in use), and so does every person's latest row (their home page and
+    their TRIO's sign-in log show it). Rows of administrative changes are not touched."""
     cutoff = now - timedelta(days=30 * months)
+    latest = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.kind.in_(KINDS), AuditEvent.subject_id.is_not(None))
+        .group_by(AuditEvent.subject_id)
+    )
     deleted = db.session.execute(
-        delete(AuditEvent).where(AuditEvent.kind.in_(KINDS), AuditEvent.at < cutoff)
+        delete(AuditEvent).where(
+            AuditEvent.kind == f"signin.{How.EMAIL}",
+            AuditEvent.at < cutoff,
+            AuditEvent.id.not_in(latest),
+        )
     )
     return deleted.rowcount or 0

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from pulse.api import reader_rule
 from pulse.api.tokens import issue_api_token
 from pulse.extensions import db
 from pulse.models import (
@@ -106,7 +107,6 @@ def test_figures_are_released_ones_safe_for_any_reader_and_hidden_ones_carry_no_
     with api_app.app_context():
         organisation = db.session.scalars(select(Organisation)).one()
         k, comment_k = organisation.min_group_size, organisation.min_comment_group_size
-        parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
         for round_id, figures in served.items():
             stored = {
                 (f.unit_id, f.kind, f.ref): f
@@ -131,20 +131,49 @@ def test_figures_are_released_ones_safe_for_any_reader_and_hidden_ones_carry_no_
                         family = shown.setdefault((row.kind, row.ref), {})
                         family[row.unit_id] = row.respondents
                 seen += 1
+            # The tree as it was at release: each figure's stored path, nearest ancestor first.
+            chain = {
+                unit_id: [int(a) for a in reversed(row.path.strip("/").split("/")[:-1])]
+                for (unit_id, _kind, _ref), row in stored.items()
+            }
             for (kind, _ref), family in shown.items():
                 limit = (comment_k if kind == "comments" else k) + 1
                 residual = dict(family)
                 for unit_id, total in family.items():
                     assert total >= limit, (round_id, kind, unit_id, total)
-                    above = parents.get(unit_id)
-                    while above is not None and above not in family:
-                        above = parents.get(above)
+                    above = next((a for a in chain[unit_id] if a in family), None)
                     if above is not None:
                         residual[above] -= total
                 for unit_id, rest in residual.items():
                     assert rest == 0 or rest >= limit, (round_id, kind, unit_id, rest)
     assert seen > 100
     assert tightened > 0
+
+
+def test_moving_a_unit_after_release_changes_nothing_the_api_shows(api_app):
+    """The API decides on the tree as it was at release (the figures' stored paths): a unit
+    moved under another parent afterwards must not let a residual of k be worked out."""
+    client = api_app.test_client()
+    token = _token(api_app)
+    rounds = [r["id"] for r in _all(client, token, "/api/v1/rounds")]
+    before = {r: _all(client, token, f"/api/v1/rounds/{r}/figures") for r in rounds}
+    with api_app.app_context():
+        units = db.session.scalars(select(Unit).order_by(Unit.id)).all()
+        root = next(u for u in units if u.parent_id is None)
+        moved = [u for u in units if u.parent_id not in (None, root.id) and not u.children]
+        old_parents = {u.id: u.parent_id for u in moved}
+        for unit in moved:  # every leaf below the second level straight under the top
+            unit.parent_id = root.id
+        db.session.commit()
+    reader_rule._kept.clear()  # decided again, from the moved tree's database
+    try:
+        after = {r: _all(client, token, f"/api/v1/rounds/{r}/figures") for r in rounds}
+        assert after == before
+    finally:
+        with api_app.app_context():
+            for unit_id, parent_id in old_parents.items():
+                db.session.get(Unit, unit_id).parent_id = parent_id
+            db.session.commit()
 
 
 def _add_action(app) -> None:

@@ -1,6 +1,8 @@
-"""`pulse retention` also deletes the audit rows of sign-in links issued longer ago than
+"""`pulse retention` also deletes the audit rows of sign-in links e-mailed longer ago than
 AUDIT_SIGNIN_RETENTION_MONTHS (one row per person per invitation: millions a year at a
-municipality's scale); the rows of administrative changes stay."""
+municipality's scale). Each person's latest row stays, so do the rows of printed cards and of
+the operator's links, and so do the rows of administrative changes; a retention shorter than a
+link's life is refused."""
 
 from __future__ import annotations
 
@@ -16,27 +18,45 @@ from pulse.timeutil import utcnow
 from tests.factories import make_organisation, make_person, make_unit
 
 
-def test_retention_deletes_old_link_rows_and_keeps_the_rest(app, runner):
+def test_retention_deletes_old_invitation_rows_and_keeps_the_rest(app, runner):
     now = utcnow()
-    long_ago = now - timedelta(days=30 * 14)
     with app.app_context():
         organisation = make_organisation()
         team = make_unit(organisation, "Afsnit Birk")
-        ada, bo = make_person(organisation, team), make_person(organisation, team)
-        issue_link(ada, How.EMAIL, long_ago, valid_days=7)
-        issue_link(bo, How.CARD, long_ago, valid_days=7)
-        issue_link(bo, How.EMAIL, now - timedelta(days=30 * 12), valid_days=7)
-        record("unit.rename", None, organisation.id, long_ago, old="A", new="B")
+        ada, bo, cy = (make_person(organisation, team) for _ in range(3))
+        for months in (16, 15, 14):  # three old invitations: the latest of them stays
+            issue_link(ada, How.EMAIL, now - timedelta(days=30 * months), valid_days=7)
+        issue_link(bo, How.EMAIL, now - timedelta(days=30 * 15), valid_days=7)
+        issue_link(bo, How.EMAIL, now - timedelta(days=30 * 12), valid_days=7)  # recent: stays
+        issue_link(cy, How.CARD, now - timedelta(days=30 * 20), valid_days=7)  # a card: stays
+        issue_link(cy, How.EMAIL, now - timedelta(days=30 * 19), valid_days=7)
+        issue_link(cy, How.EMAIL, now - timedelta(days=30 * 2), valid_days=7)
+        record("unit.rename", None, organisation.id, now - timedelta(days=900), old="A", new="B")
         db.session.commit()
-        bo_id = bo.id
+        ids = {"ada": ada.id, "bo": bo.id, "cy": cy.id}
 
     result = runner.invoke(args=["pulse", "retention"])
     assert result.exit_code == 0, result.output
-    assert "2 audit row(s)" in result.output
+    assert "4 audit row(s)" in result.output  # ada's two oldest, bo's old one, cy's old e-mail
 
     with app.app_context():
         left = db.session.execute(select(AuditEvent.kind, AuditEvent.subject_id)).all()
-        assert sorted(kind for kind, _subject in left) == ["signin.email", "unit.rename"]
-        assert ("signin.email", bo_id) in left  # twelve months old: kept
-    # Running it again deletes nothing more.
+    assert sorted(left, key=str) == sorted(
+        [
+            ("signin.email", ids["ada"]),
+            ("signin.email", ids["bo"]),
+            ("signin.card", ids["cy"]),
+            ("signin.email", ids["cy"]),
+            ("unit.rename", None),
+        ],
+        key=str,
+    )
     assert "0 audit row(s)" in runner.invoke(args=["pulse", "retention"]).output
+
+
+def test_a_retention_shorter_than_a_links_life_is_refused(app, runner):
+    app.config["SIGNIN_LINK_DAYS"] = 90
+    app.config["AUDIT_SIGNIN_RETENTION_MONTHS"] = 2
+    result = runner.invoke(args=["pulse", "retention"])
+    assert result.exit_code != 0
+    assert "at least 3" in result.output
