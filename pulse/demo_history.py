@@ -65,6 +65,10 @@ def write_history(org_id, parent_of, members, rounds, now, rng) -> None:
         order.append(node)
         stack.extend(children[node])
     order.reverse()
+    paths = {}  # "/root/.../unit/", as a release stores the tree it used
+    for unit in reversed(order):
+        parent = parent_of[unit]
+        paths[unit] = (paths[parent] if parent is not None else "/") + f"{unit}/"
     mood = {u: rng.uniform(0.35, 0.85) for u in parent_of}  # a unit's usual level, 0-1
     turnout = {t: rng.uniform(0.45, 0.95) for t in members}
     start = now - timedelta(days=7 * rounds + 3)
@@ -110,7 +114,9 @@ def write_history(org_id, parent_of, members, rounds, now, rng) -> None:
                 invited[unit] += invited[child]
                 answered[unit] += answered[child]
         _copy_figures(
-            _round_figures(round_id, order, children, invited, answered, asked, scales, mood, rng)
+            _round_figures(
+                round_id, order, children, invited, answered, asked, scales, mood, rng, paths
+            )
         )
         db.session.commit()  # a round at a time: SQLite's journal stays small
 
@@ -126,6 +132,7 @@ FIGURE_COLUMNS = (
     "respondents",
     "mean",
     "distribution",
+    "path",
 )
 
 
@@ -174,7 +181,7 @@ def _visible(units: list[int], children: dict[int, list[int]], totals: dict, k: 
 
 
 def _round_figures(
-    round_id, units, children, invited, answered, asked, scales, mood, rng
+    round_id, units, children, invited, answered, asked, scales, mood, rng, paths
 ) -> list[dict]:
     rows = []
     scores = _visible(units, children, answered, K)
@@ -191,6 +198,7 @@ def _round_figures(
             "ref": ref,
             "suppressed": not shown,
             "reason": None if shown else "too_few",
+            "path": paths[unit],
             **base,
         }
 
