@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, session
+from flask import Flask, g, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete, null, select
+from sqlalchemy.orm import contains_eager
 
 from pulse.auth.tokens import hash_token
 from pulse.extensions import db, login_manager
@@ -37,13 +38,17 @@ def _check_device_session() -> None:
     """A session cookie counts only while its device session exists (not after sign-out)."""
     if not current_user.is_authenticated:
         return
-    token = session.get("device")
-    valid = token and db.session.scalar(
-        select(DeviceSession.id).where(
-            DeviceSession.token_hash == hash_token(token),
-            DeviceSession.person_id == current_user.id,
+    # `load_person` read the device session in the same statement as the person; a person
+    # signed in another way during this request (login_user) is checked here.
+    valid = g.pop("pulse_device_session", None)
+    if valid is None:
+        token = session.get("device")
+        valid = token and db.session.scalar(
+            select(DeviceSession.id).where(
+                DeviceSession.token_hash == hash_token(token),
+                DeviceSession.person_id == current_user.id,
+            )
         )
-    )
     if not valid:
         logout_user()
         session.clear()
@@ -60,11 +65,32 @@ def configure_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_person(session_id: str) -> Person | None:
-    """The id in the session is "person:session_version"; an old version no longer signs in."""
+    """The id in the session is "person:session_version"; an old version no longer signs in.
+
+    One statement per request: the person, their organisation (language, privacy settings)
+    and whether this device's session still exists (`_check_device_session` acts on it).
+    """
     person_id, _sep, version = session_id.partition(":")
     if not (person_id.isdigit() and version.isdigit()):
         return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active or person.session_version != int(version):
+    token = session.get("device")
+    device = (
+        select(DeviceSession.id)
+        .where(DeviceSession.token_hash == hash_token(token), DeviceSession.person_id == Person.id)
+        .scalar_subquery()
+        if token
+        else null()
+    )
+    row = db.session.execute(
+        select(Person, device)
+        .join(Person.organisation)
+        .options(contains_eager(Person.organisation))
+        .where(Person.id == int(person_id))
+    ).first()
+    if row is None:
+        return None
+    person, device_id = row
+    g.pulse_device_session = device_id is not None
+    if not person.active or person.session_version != int(version):
         return None
     return person

@@ -6,11 +6,11 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, Regexp
 
+from pulse.forms import PulseForm
 from pulse.models import Audience, Question
 
 COMMENT_MAX_LENGTH = 1000
@@ -18,7 +18,7 @@ COMMENT_MAX_LENGTH = 1000
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PulseForm):
     """The fixed part of the answer form; the questions vary per round (see parse_answers)."""
 
     submission_key = HiddenField(
