@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask import Flask, g, session
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, null, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import bindparam, delete, null, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pulse.auth.tokens import hash_token
 from pulse.extensions import db, login_manager
-from pulse.models import DeviceSession, Person
+from pulse.models import DeviceSession, Organisation, Person
 
 
 def start_device_session(person: Person) -> None:
@@ -74,23 +75,35 @@ def load_person(session_id: str) -> Person | None:
     if not (person_id.isdigit() and version.isdigit()):
         return None
     token = session.get("device")
-    device = (
-        select(DeviceSession.id)
-        .where(DeviceSession.token_hash == hash_token(token), DeviceSession.person_id == Person.id)
-        .scalar_subquery()
-        if token
-        else null()
-    )
-    row = db.session.execute(
-        select(Person, device)
-        .join(Person.organisation)
-        .options(contains_eager(Person.organisation))
-        .where(Person.id == int(person_id))
-    ).first()
+    params = {"person_id": int(person_id)}
+    if token:
+        params["token_hash"] = hash_token(token)
+    row = db.session.execute(_person_query(bool(token)), params).first()
     if row is None:
         return None
-    person, device_id = row
+    person, organisation, device_id = row
+    set_committed_value(person, "organisation", organisation)
     g.pulse_device_session = device_id is not None
     if not person.active or person.session_version != int(version):
         return None
     return person
+
+
+@cache
+def _person_query(with_device: bool):
+    """Built once per process; the organisation comes in the same row."""
+    device = (
+        select(DeviceSession.id)
+        .where(
+            DeviceSession.token_hash == bindparam("token_hash"),
+            DeviceSession.person_id == Person.id,
+        )
+        .scalar_subquery()
+        if with_device
+        else null()
+    )
+    return (
+        select(Person, Organisation, device)
+        .join(Organisation, Organisation.id == Person.organisation_id)
+        .where(Person.id == bindparam("person_id"))
+    )

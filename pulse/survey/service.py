@@ -18,7 +18,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pulse.anonymity.sealed import (
     Contents,
@@ -38,6 +38,7 @@ from pulse.models import (
     RoundMember,
     RoundQuestion,
     RoundState,
+    Scale,
     SealedAnswer,
 )
 
@@ -94,23 +95,42 @@ def read_entry(round_id: int, person_id: int, *, lock: bool = False) -> Entry | 
     With `lock`, the round is held (shared lock on PostgreSQL) until the transaction ends, so
     it can't close or be released while a submission is written; it is read fresh under it.
     """
-    row = (
-        db.session.execute(_entry_query(lock), {"round_id": round_id, "person_id": person_id})
-        .unique()
-        .first()
-    )
-    if row is None:
+    rows = db.session.execute(
+        _entry_query(lock), {"round_id": round_id, "person_id": person_id}
+    ).all()
+    if not rows:
         return None
-    round_, unit_id, key_hash, wrapped = row
+    round_, _rq, _question, _scale, unit_id, key_hash, wrapped = rows[0]
+    # One row per question, in order: the round's questions, each with its question and scale,
+    # set as loaded (the session holds them only weakly; a lazy load would read them again).
+    questions = []
+    for _round, round_question, question, scale, *_rest in rows:
+        if round_question is None:
+            continue
+        set_committed_value(question, "scale", scale)
+        set_committed_value(round_question, "question", question)
+        questions.append(round_question)
+    set_committed_value(round_, "questions", questions)
     return Entry(round_, unit_id, key_hash, wrapped)
 
 
 @cache
 def _entry_query(lock: bool):
-    """Built once per process (building it cost more than running it); the ids are bound."""
+    """Built once per process (building it cost more than running it); the ids are bound.
+
+    Flat rows rather than nested eager loading: setting up the nested loaders cost more per
+    request than the statement itself."""
     round_id, person_id = bindparam("round_id"), bindparam("person_id")
     query = (
-        select(Round, RoundMember.unit_id, Participation.key_hash, RoundKey.wrapped)
+        select(
+            Round,
+            RoundQuestion,
+            Question,
+            Scale,
+            RoundMember.unit_id,
+            Participation.key_hash,
+            RoundKey.wrapped,
+        )
         .join(
             RoundMember,
             (RoundMember.round_id == Round.id) & (RoundMember.person_id == person_id),
@@ -120,14 +140,9 @@ def _entry_query(lock: bool):
             (Participation.round_id == Round.id) & (Participation.person_id == person_id),
         )
         .outerjoin(RoundKey, RoundKey.round_id == Round.id)
-        .outerjoin(Round.questions)
-        .outerjoin(RoundQuestion.question)
-        .outerjoin(Question.scale)
-        .options(
-            contains_eager(Round.questions)
-            .contains_eager(RoundQuestion.question)
-            .contains_eager(Question.scale)
-        )
+        .outerjoin(RoundQuestion, RoundQuestion.round_id == Round.id)
+        .outerjoin(Question, Question.id == RoundQuestion.question_id)
+        .outerjoin(Scale, Scale.id == Question.scale_id)
         .where(Round.id == round_id)
         .order_by(RoundQuestion.position)
         .execution_options(populate_existing=True)
