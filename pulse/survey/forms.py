@@ -21,6 +21,12 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 class AnswerForm(PulseForm):
     """The fixed part of the answer form; the questions vary per round (see parse_answers)."""
 
+    class Meta:
+        # CSRFProtect checks every POST before the view runs (and Flask-WTF skips a form's own
+        # check once it has); the template writes the token with csrf_token(). No form-level
+        # field, so a submission does not make a token it never shows.
+        csrf = False
+
     submission_key = HiddenField(
         validators=[
             InputRequired(
