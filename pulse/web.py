@@ -66,12 +66,13 @@ def render_page(
     """
     block = (fragments or {}).get(htmx.target) if htmx else None
     if block and fragment_key is not None and not current_app.debug:
+        rendered = current_app.extensions.setdefault("pulse_rendered_fragments", {})
         key = (template, block, str(get_locale()), request.script_root, *fragment_key)
-        body = _rendered_fragments.get(key)
+        body = rendered.get(key)
         if body is None:
-            if len(_rendered_fragments) >= RENDERED_FRAGMENTS_MAX:
-                _rendered_fragments.clear()
-            body = _rendered_fragments[key] = render_block(template, block, **context)
+            if len(rendered) >= RENDERED_FRAGMENTS_MAX:
+                rendered.clear()
+            body = rendered[key] = render_block(template, block, **context)
     elif block:
         body = render_block(template, block, **context)
     else:
@@ -81,9 +82,9 @@ def render_page(
     return response
 
 
-#: Fragments that depend only on their key (see render_page), per process; a bound, not an LRU.
+#: Fragments that depend only on their key (see render_page), per application and process: a
+#: bound, not an LRU.
 RENDERED_FRAGMENTS_MAX = 256
-_rendered_fragments: dict[tuple, str] = {}
 
 
 #: "js/app.0123456789.js": a static file's name with the first 10 hex digits of its SHA-256.

@@ -1,9 +1,10 @@
 """Storing a submission: the duplicate guard and the sealed, anonymous answers.
 
 The only place that writes answers. It never logs, and never stores, who wrote what. A
-submission costs a handful of SQL statements (the session's two, one read of the round with its
-questions, the person's team, an earlier participation and the round's key, and two inserts):
-nothing is read twice, and nothing is re-read after the commit (issue 11 measured 26 before).
+submission costs a handful of SQL statements (the session's one, one read of the round with its
+questions, the person's team, an earlier participation and the round's key, and the two inserts,
+one statement on PostgreSQL): nothing is read twice, and nothing is re-read after the commit
+(issue 11 measured 26 before).
 """
 
 from __future__ import annotations
