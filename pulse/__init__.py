@@ -68,7 +68,42 @@ def configure_extensions(app: Flask) -> None:
 
     configure_login(app)
     configure_idp(app)
+    _configure_pool(app)
     _configure_sqlite(app)
+
+
+#: A pooled connection idle for longer than this is pinged before use. One in steady use is
+#: not: it has just worked, and a ping per request was a round trip per request.
+POOL_PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _configure_pool(app: Flask) -> None:
+    """Never hand a request a dead connection (the database restarted, or a firewall dropped an
+    idle one): ping one that has sat idle, and if the ping fails the pool opens a fresh one."""
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    from pulse.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["pulse_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("pulse_idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < POOL_PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise DisconnectionError() from error
 
 
 def _configure_sqlite(app: Flask) -> None:

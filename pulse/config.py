@@ -49,7 +49,10 @@ def load_settings(instance_path: str) -> dict:
         or ("dev-only-not-secret" if development else None),
         "SQLALCHEMY_DATABASE_URI": database_url,
         # hide_parameters: a database error message must never carry an answer or a comment.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # A pooled connection is checked before use when it has been idle (pulse/__init__.py,
+        # _configure_pool), not before every request: SQLAlchemy's pool_pre_ping would add a
+        # round trip to each one.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Links we print or e-mail must point at the public address, not at the request's host.
         "PULSE_BASE_URL": os.environ.get("PULSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PULSE_TIMEZONE": os.environ.get("PULSE_TIMEZONE", "Europe/Copenhagen"),

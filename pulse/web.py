@@ -47,21 +47,44 @@ def content_security_policy(app: Flask) -> str:
     return CONTENT_SECURITY_POLICY + f" {parts.scheme}://{parts.netloc}"
 
 
-def render_page(template: str, fragments: dict[str, str] | None = None, **context) -> Response:
+def render_page(
+    template: str,
+    fragments: dict[str, str] | None = None,
+    *,
+    fragment_key: tuple | None = None,
+    **context,
+) -> Response:
     """Render a whole page, or only one of its blocks when htmx asks for that block's target.
 
     `fragments` maps an element id that htmx may target (HX-Target) to the template block that
     renders it, so a page and its fragments live in one template. This is the one place that
     decides between page and fragment.
+
+    `fragment_key`, when given, says that the fragment's HTML depends on nothing but that key,
+    the language and the site's path (no person, no token, no time): it is then rendered once
+    per process and key. The whole page never is (it carries the person's CSRF token).
     """
     block = (fragments or {}).get(htmx.target) if htmx else None
-    if block:
+    if block and fragment_key is not None and not current_app.debug:
+        rendered = current_app.extensions.setdefault("pulse_rendered_fragments", {})
+        key = (template, block, str(get_locale()), request.script_root, *fragment_key)
+        body = rendered.get(key)
+        if body is None:
+            if len(rendered) >= RENDERED_FRAGMENTS_MAX:
+                rendered.clear()
+            body = rendered[key] = render_block(template, block, **context)
+    elif block:
         body = render_block(template, block, **context)
     else:
         body = render_template(template, **context)
     response = current_app.make_response(body)
     response.vary.add("HX-Request")
     return response
+
+
+#: Fragments that depend only on their key (see render_page), per application and process: a
+#: bound, not an LRU.
+RENDERED_FRAGMENTS_MAX = 256
 
 
 #: "js/app.0123456789.js": a static file's name with the first 10 hex digits of its SHA-256.

@@ -6,11 +6,11 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, Regexp
 
+from pulse.forms import PulseForm
 from pulse.models import Audience, Question
 
 COMMENT_MAX_LENGTH = 1000
@@ -18,8 +18,14 @@ COMMENT_MAX_LENGTH = 1000
 KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PulseForm):
     """The fixed part of the answer form; the questions vary per round (see parse_answers)."""
+
+    class Meta:
+        # CSRFProtect checks every POST before the view runs (and Flask-WTF skips a form's own
+        # check once it has); the template writes the token with csrf_token(). No form-level
+        # field, so a submission does not make a token it never shows.
+        csrf = False
 
     submission_key = HiddenField(
         validators=[

@@ -103,12 +103,20 @@ def answer(round_id: int):
     return _render(round_, state, questions, status=status)
 
 
+#: The states whose card reads only the state, the round's k, its question ids and the
+#: language: the same HTML for everyone, so its fragment is rendered once (web.render_page).
+SHARED_STATES = {AnswerState.THANKS, AnswerState.ALREADY_ANSWERED, AnswerState.CLOSED}
+
+
 def _render(round_: Round, state: AnswerState, questions: list, *, status: int = 200, **context):
+    privacy = round_settings(round_, current_user.organisation)
+    shared = state in SHARED_STATES and not context
     response = render_page(
         "survey/answer.html",
         PULSE_FRAGMENT,
+        fragment_key=(state, privacy.k, tuple(q.id for q in questions)) if shared else None,
         round=round_,
-        privacy=round_settings(round_, current_user.organisation),
+        privacy=privacy,
         state=state,
         questions=questions,
         answer_errors=context.pop("answer_errors", {}),

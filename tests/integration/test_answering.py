@@ -148,6 +148,29 @@ def test_htmx_submit_returns_only_the_thank_you_fragment(app, client, world, ali
     assert stored(database) == (1, 4, 0)
 
 
+def test_the_thank_you_follows_the_rounds_k_and_the_persons_language(app, world, database):
+    """The card is rendered once per process (web.render_page's fragment_key): never with
+    another round's k or in another person's language."""
+    texts = {}
+    norwegian = world.team_b_ids[1]
+    for person, locale, k in ((world.alice, None, 5), (world.bob, None, 7), (norwegian, "nb", 7)):
+        with app.app_context():
+            if locale:
+                db.session.get(Person, person).locale = locale
+            db.session.get(Round, world.round_id).min_group_size = k
+            db.session.commit()
+        client = app.test_client()
+        sign_in(client, person)
+        response = submit(client, world.round_id, ALL_ANSWERED)
+        assert state_of(response) == "thanks"
+        texts[person] = page_text(response)
+    shared = "Your team's results are shared when the round is released, and only if at least %(num)d people answered."  # noqa: E501
+    assert translated(app, shared, num=5) in texts[world.alice]
+    assert translated(app, shared, num=7) in texts[world.bob]
+    assert translated(app, shared, num=7) not in texts[norwegian]  # Norwegian, not Danish
+    assert "7" in texts[norwegian]
+
+
 def test_plain_submit_returns_the_whole_page(app, client, world, alice, database):
     response = submit(client, world.round_id, ALL_ANSWERED, htmx=False)
 
