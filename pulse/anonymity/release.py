@@ -16,10 +16,12 @@ the raw tables. A release whose clean-up failed is not done (docs/anonymity.md).
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy import Table, delete, func, select, text
@@ -59,6 +61,25 @@ RAW_TABLES = (
 
 def release_data(round_: Round) -> ReleaseResult:
     """Compute and store the round's figures and comments, then delete its raw data."""
+    with _collector_paused():
+        return _release_data(round_)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a release makes its hundreds of thousands of small,
+    acyclic objects (box contents, counters, figure rows): otherwise it keeps walking the whole
+    heap and takes a third of the computation. Reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _release_data(round_: Round) -> ReleaseResult:
     data = read_round(round_)
     result = compute_release(data)
     tree = Tree(data.parents)
@@ -119,11 +140,12 @@ def _insert_rows(table: Table, columns: tuple[str, ...], rows: list[tuple]) -> N
     encoders = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     ]
-    if any(encoders):
-        rows = [
-            tuple(v if e is None or v is None else e(v) for e, v in zip(encoders, row, strict=True))
-            for row in rows
-        ]
+    if any(encoders):  # column by column: one encoder call per value that needs one
+        values = list(zip(*rows, strict=True))
+        for i, encode in enumerate(encoders):
+            if encode is not None:
+                values[i] = tuple(None if v is None else encode(v) for v in values[i])
+        rows = list(zip(*values, strict=True))
     driver = connection.connection.driver_connection
     names = ", ".join(columns)
     if dialect.name == "postgresql":
