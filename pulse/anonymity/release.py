@@ -17,6 +17,7 @@ the raw tables. A release whose clean-up failed is not done (docs/anonymity.md).
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -207,12 +208,14 @@ def read_round(round_: Round) -> ReleaseInput:
 def _opened_boxes(round_id: int) -> Iterator[Contents]:
     wrapped = db.session.scalar(select(RoundKey.wrapped).where(RoundKey.round_id == round_id))
     boxes = _boxes(round_id)
-    if wrapped is None:
-        if next(boxes, None) is not None:
-            raise RuntimeError(f"round {round_id} has answers but no key")
+    first = next(boxes, None)
+    if first is None:  # a round nobody answered needs no key
         return iter(())
+    if wrapped is None:
+        raise RuntimeError(f"round {round_id} has answers but no key")
     kek = key_encryption_key(current_app.config["PULSE_ANSWER_KEY"])
-    return open_boxes(unwrap_round_key(round_id, wrapped, kek), round_id, boxes)
+    key = unwrap_round_key(round_id, wrapped, kek)
+    return open_boxes(key, round_id, itertools.chain([first], boxes))
 
 
 def _boxes(round_id: int) -> Iterator[bytes]:
