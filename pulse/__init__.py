@@ -78,8 +78,13 @@ POOL_PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _configure_pool(app: Flask) -> None:
-    """Never hand a request a dead connection (the database restarted, or a firewall dropped an
-    idle one): ping one that has sat idle, and if the ping fails the pool opens a fresh one."""
+    """Check a pooled connection before use when it has sat idle (a firewall may have dropped
+    it, or the database restarted meanwhile); if the ping fails the pool opens a fresh one.
+
+    One in steady use is not pinged: after a database restart under traffic, the first request
+    on each worker meets a dead connection and gets the 503 page with Retry-After (an answer is
+    resent by the outbox with the same key and stored once); SQLAlchemy then replaces the whole
+    pool. That one request per worker is the price of not pinging before every request."""
     import time
 
     from sqlalchemy import event

@@ -348,7 +348,9 @@ def configure_web(app: Flask) -> None:
             # A failed transaction must not break the error page itself (it reads the user).
             db.session.rollback()
             message = _("Something went wrong on our side. Nothing was saved; please try again.")
-            return render_template("error.html", status=status, message=message), status
+            page = render_template("error.html", status=status, message=message)
+            headers = {"Retry-After": "5"} if status == 503 else {}
+            return page, status, headers
         except Exception:
             # The page needs the database too (the signed-in person, their language): answer
             # plainly rather than fail while failing.

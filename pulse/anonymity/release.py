@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 from flask import current_app
 from sqlalchemy import Table, delete, func, select, text
@@ -177,11 +177,12 @@ def read_round(round_: Round) -> ReleaseInput:
     )
     answers: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
     comments: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for contents in _opened_boxes(round_.id):
-        for question_id, value in contents.answers.items():
-            answers[question_id][contents.unit_id][value] += 1
-        if contents.comment and round_.comments_enabled:
-            comments[contents.unit_id].append((contents.audience or "trio", contents.comment))
+    with closing(_opened_boxes(round_.id)) as opened:
+        for contents in opened:
+            for question_id, value in contents.answers.items():
+                answers[question_id][contents.unit_id][value] += 1
+            if contents.comment and round_.comments_enabled:
+                comments[contents.unit_id].append((contents.audience or "trio", contents.comment))
     questions = [
         QuestionSpec(
             id=rq.question.id,
@@ -206,16 +207,22 @@ def read_round(round_: Round) -> ReleaseInput:
 
 
 def _opened_boxes(round_id: int) -> Iterator[Contents]:
+    """The round's boxes, opened. The box cursor is closed when this ends, however it ends (a
+    wrong key, a damaged box, an error of the caller's loop): left to the garbage collector,
+    its CLOSE would run later, inside whatever transaction the connection is in by then."""
     wrapped = db.session.scalar(select(RoundKey.wrapped).where(RoundKey.round_id == round_id))
     boxes = _boxes(round_id)
-    first = next(boxes, None)
-    if first is None:  # a round nobody answered needs no key
-        return iter(())
-    if wrapped is None:
-        raise RuntimeError(f"round {round_id} has answers but no key")
-    kek = key_encryption_key(current_app.config["PULSE_ANSWER_KEY"])
-    key = unwrap_round_key(round_id, wrapped, kek)
-    return open_boxes(key, round_id, itertools.chain([first], boxes))
+    try:
+        first = next(boxes, None)
+        if first is None:  # a round nobody answered needs no key
+            return
+        if wrapped is None:
+            raise RuntimeError(f"round {round_id} has answers but no key")
+        kek = key_encryption_key(current_app.config["PULSE_ANSWER_KEY"])
+        key = unwrap_round_key(round_id, wrapped, kek)
+        yield from open_boxes(key, round_id, itertools.chain([first], boxes))
+    finally:
+        boxes.close()
 
 
 def _boxes(round_id: int) -> Iterator[bytes]:

@@ -68,7 +68,9 @@ def answer(round_id: int):
     if not is_accepting(round_, now):
         return _render(round_, AnswerState.CLOSED, questions, status=409)
 
-    form = AnswerForm()
+    # Form fields only, as the page and the outbox send them: Flask-WTF would otherwise read a
+    # JSON body for these fields while the answers come from the (then empty) form.
+    form = AnswerForm(formdata=request.form)
     answers, answer_errors = parse_answers(questions, request.form)
     if not form.validate_on_submit() or answer_errors:
         # Only what the person actually chose comes back checked (an untouched question

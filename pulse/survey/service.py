@@ -186,11 +186,12 @@ def submit_entry(entry: Entry, person_id: int, submission: Submission, now: date
     )
     key = unwrap_round_key(round_.id, entry.wrapped_key, _kek())
     box = seal(key, round_.id, contents, box_size(bool(round_.comments_enabled)))
-    _insert_both(
-        {"round_id": round_.id, "person_id": person_id, "key_hash": key_hash(submission.key)},
-        {"round_id": round_.id, "box": box},
-    )
     try:
+        # A duplicate participation fails the insert itself (or, on SQLite, the commit).
+        _insert_both(
+            {"round_id": round_.id, "person_id": person_id, "key_hash": key_hash(submission.key)},
+            {"round_id": round_.id, "box": box},
+        )
         _commit_keeping_loaded()
     except IntegrityError:
         # The same person submitted at the same moment from another tab or device.

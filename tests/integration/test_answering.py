@@ -11,7 +11,7 @@ from pulse.extensions import db
 from pulse.models import Participation, Person, Round, SealedAnswer
 from tests.answering import ALL_ANSWERED, HTMX, new_key, state_of, stored, submit
 from tests.factories import sign_in
-from tests.helpers import elements, page_text, translated
+from tests.helpers import csrf_token, elements, page_text, translated
 from tests.sealed import opened_boxes
 
 # -- The pages ------------------------------------------------------------------------------
@@ -193,6 +193,26 @@ def test_submit_without_csrf_token_is_refused(app, client, world, alice, databas
 
     assert response.status_code == 400
     assert stored(database) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"submission_key": "k" * 32, "audience": "trio", "q_vt_trusted": "4"},
+        {"submission_key": 5, "comment": 12, "audience": "trio"},
+        {"submission_key": {"a": 1}},
+    ],
+    ids=["answers", "numbers", "object"],
+)
+def test_a_json_body_is_refused_and_stores_nothing(app, client, world, alice, database, body):
+    """The page and the outbox send form fields; a JSON body (even with a valid token) neither
+    stores an empty answer that locks the person out nor breaks the form's validators."""
+    path = f"/pulse/{world.round_id}"
+    token = csrf_token(client, path)
+    response = client.post(path, json=body, headers={**HTMX, "X-CSRFToken": token})
+    assert response.status_code == 422
+    assert stored(database) == (0, 0, 0)
+    assert state_of(submit(client, world.round_id, ALL_ANSWERED)) == "thanks"  # not locked out
 
 
 # -- Bad input: 422, the message next to the field, nothing stored ----------------------------

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pulse.extensions import db
 from pulse.lifecycle import close_round
 from pulse.models import Organisation, Participation, Person, Round, Unit
+from pulse.survey.service import Outcome, Submission, read_entry, submit_entry
 from pulse.timeutil import utcnow
 from tests.answering import ALL_ANSWERED, new_key, state_of, stored, submit
 from tests.factories import make_person, make_round, move_person, sign_in
@@ -191,3 +192,23 @@ def test_each_team_answers_for_itself(app, client, world, alice, database):
         teams = sorted((box.answers["vt_trusted"], box.unit_id) for box in opened_boxes())
     assert teams == [(1, world.team_b_id), (5, world.team_a_id)]
     assert database.count(Participation) == 2
+
+
+# -- Two submissions by one person at the same moment -------------------------------------------
+
+
+def test_two_simultaneous_submissions_store_one_and_answer_the_other(app, world, database):
+    """Two tabs (or a phone and its outbox) send at the same instant: both read the round before
+    either stored. The later insert meets the first one's participation: it gets the same reply
+    as a resend (the same key) or "already answered" (another key), never a 500."""
+    alice = world.alice
+    first = Submission(key=new_key(), answers={"vt_trusted": 4})
+    second = Submission(key=new_key(), answers={"vt_trusted": 2})
+    same = Submission(key=first.key, answers={"vt_trusted": 4})
+    with app.app_context():
+        entries = [read_entry(world.round_id, alice) for _ in range(3)]  # all before any insert
+        assert submit_entry(entries[0], alice, first, utcnow()) == Outcome.STORED
+        assert submit_entry(entries[1], alice, second, utcnow()) == Outcome.ALREADY_ANSWERED
+        assert submit_entry(entries[2], alice, same, utcnow()) == Outcome.DUPLICATE
+    assert database.count(Participation) == 1
+    assert stored(database)[1] == 1  # one box, one answer

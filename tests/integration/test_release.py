@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from pulse.anonymity.sealed import SealError
 from pulse.extensions import db
 from pulse.figures import round_view
 from pulse.models import (
@@ -342,3 +343,30 @@ def test_a_member_of_a_group_of_exactly_ten_sees_no_distribution(app, world):
     assert outsider.distribution == {"1": 0, "2": 0, "3": 10, "4": 0, "5": 0}
     assert member.shown and member.mean == 3.0  # 10 >= k + 1: the score is shown
     assert member.distribution is None  # 10 < 10 + 1: not the distribution
+
+
+def test_a_release_refused_for_a_wrong_key_leaves_the_connection_usable(app, world, database):
+    """A wrong PULSE_ANSWER_KEY refuses the release loudly and changes nothing; the box cursor
+    it opened is closed at once, not later inside someone else's transaction."""
+    import gc
+
+    answer_round(app, world, dict.fromkeys(world.team_a_ids, 4))
+    with app.app_context():
+        round_ = db.session.get(Round, world.round_id)
+        close_round(round_)
+        db.session.commit()
+        right_key = app.config["PULSE_ANSWER_KEY"]
+        app.config["PULSE_ANSWER_KEY"] = "not-the-key-the-round-was-sealed-with"
+        try:
+            with pytest.raises(SealError) as refused:
+                release_round(round_, utcnow())
+            db.session.rollback()
+            state = db.session.scalar(select(Round.state).where(Round.id == world.round_id))
+            assert state == RoundState.CLOSED
+            del refused
+            gc.collect()  # whatever the failed release left behind is collected here
+            assert db.session.scalar(text("SELECT 1")) == 1
+            db.session.commit()
+        finally:
+            app.config["PULSE_ANSWER_KEY"] = right_key
+    assert raw_rows(database, world.round_id)["sealed_answer"] == len(world.team_a_ids)

@@ -393,4 +393,5 @@ def test_api_errors_stay_problems_and_a_database_away_is_503(tmp_path):
     assert away.get_json()["status"] == 503 and away.headers["Retry-After"]
     page = client.get("/login/" + "x" * 43)
     assert page.status_code == 503 and page.mimetype in ("text/html", "text/plain")
+    assert page.headers["Retry-After"] == "5"  # the rendered page says when, as the plain one
     dispose_engines(app)
