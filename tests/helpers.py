@@ -80,3 +80,10 @@ def translated(app, message: str, **variables) -> str:
 
     with app.test_request_context():
         return gettext(message, **variables)
+
+
+def is_signed_in(client) -> bool:
+    """The front page greets a signed-in person; others get the how-to-sign-in page."""
+    response = client.get("/")
+    assert response.status_code == 200
+    return bool(elements(response.get_data(as_text=True), "h1", class_="greeting"))

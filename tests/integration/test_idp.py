@@ -28,7 +28,7 @@ from tests.factories import (
     make_unit,
     sign_in,
 )
-from tests.helpers import csrf_token, page_text, translated
+from tests.helpers import csrf_token, is_signed_in, page_text, translated
 from tests.idp_provider import LoginDriver, provider_unavailable, running_provider
 
 pytestmark = pytest.mark.skipif(
@@ -291,13 +291,6 @@ def test_without_a_provider_the_routes_do_not_exist(client):
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
-def _signed_in(client) -> bool:
-    """Whether the home page greets a person (signed out, it shows how to sign in)."""
-    page = client.get("/")
-    assert page.status_code == 200
-    return 'class="greeting"' in page.get_data(as_text=True)
-
-
 def _sessions(app) -> list[tuple[int, str]]:
     with app.app_context():
         rows = db.session.execute(select(DeviceSession.person_id, DeviceSession.via)).all()
@@ -321,9 +314,9 @@ def test_switching_the_setting_on_ends_link_sessions_of_those_roles_at_the_next_
         run_tick(NOW)
 
     assert _sessions(idp_app) == sorted([(ids["ada"], "link"), (ids["tove"], "idp")])
-    assert not _signed_in(tove_by_link)
-    assert _signed_in(tove_by_idp)
-    assert _signed_in(ada_by_link)
+    assert not is_signed_in(tove_by_link)
+    assert is_signed_in(tove_by_idp)
+    assert is_signed_in(ada_by_link)
 
 
 def test_being_given_such_a_role_or_seat_ends_link_sessions_at_once(idp_app):
@@ -346,13 +339,13 @@ def test_being_given_such_a_role_or_seat_ends_link_sessions_at_once(idp_app):
         actor = db.session.get(Person, admin_id)
         add_role(actor, db.session.get(Person, ids["ada"]), "tr", team_id, NOW)
         db.session.commit()
-    assert not _signed_in(ada)
-    assert _signed_in(bo)
+    assert not is_signed_in(ada)
+    assert is_signed_in(bo)
 
     with idp_app.app_context():
         actor = db.session.get(Person, admin_id)
         committee = db.session.get(Committee, committee_id)
         committee_member(actor, committee, db.session.get(Person, bo_id), True, NOW)
         db.session.commit()
-    assert not _signed_in(bo)
+    assert not is_signed_in(bo)
     assert _sessions(idp_app) == []
