@@ -178,9 +178,9 @@ def distributions_hidden_for_any_reader(
     at least the distribution threshold + 1 (`distributions_hidden_for_viewer` for every
     viewer at once)."""
     tree, visible = released_tree(parents, released_totals)
-    hidden = {uid for uid in distributions if uid in visible and not visible[uid]}
-    cells = {uid: tree.units[uid].direct for uid, shown in visible.items() if shown}
-    for uid, cell in cells.items():
-        if 0 < cell < distribution_k + 1:
-            hidden |= set(tree.chain(uid)) & set(distributions)
+    spreads = set(distributions)
+    hidden = {uid for uid in spreads if uid in visible and not visible[uid]}
+    for uid, shown in visible.items():
+        if shown and 0 < tree.units[uid].direct < distribution_k + 1:  # the unit's cell
+            hidden.update(above for above in tree.chain(uid) if above in spreads)
     return hidden

@@ -76,7 +76,6 @@ def reader_hidden(round_: Round) -> ReaderHidden:
 def _decide(round_: Round, k: int, comment_k: int, distribution_k: int) -> ReaderHidden:
     totals: dict[tuple[str, str], dict[int, int | None]] = defaultdict(dict)
     spreads: dict[str, set[int]] = defaultdict(set)
-    paths: dict[int, str | None] = {}
     rows = db.session.connection().execute(
         select(
             ReleasedFigure.kind,
@@ -85,14 +84,26 @@ def _decide(round_: Round, k: int, comment_k: int, distribution_k: int) -> Reade
             ReleasedFigure.suppressed,
             ReleasedFigure.respondents,
             ReleasedFigure.distribution.is_not(None),
-            ReleasedFigure.path,
         ).where(ReleasedFigure.round_id == round_.id, ReleasedFigure.kind.in_(RULE_KINDS))
     )
-    for kind, ref, unit_id, suppressed, respondents, spread, path in rows.all():
+    for kind, ref, unit_id, suppressed, respondents, spread in rows.all():
         totals[(kind, ref)][unit_id] = None if suppressed else respondents
-        paths[unit_id] = paths.get(unit_id) or path
         if kind == "question" and spread and not suppressed:
             spreads[ref].add(unit_id)
+    # Every unit of the round has its participation figure, all with the same path.
+    paths: dict[int, str | None] = dict(
+        db.session.connection()
+        .execute(
+            select(ReleasedFigure.unit_id, ReleasedFigure.path).where(
+                ReleasedFigure.round_id == round_.id,
+                ReleasedFigure.kind == "participation",
+            )
+        )
+        .all()
+    )
+    for family in totals.values():
+        for unit_id in family.keys() - paths.keys():
+            paths[unit_id] = None
     chains = _chains_at_release(round_.organisation_id, paths)
     figures: set[tuple[str, str, int]] = set()
     distributions: set[tuple[str, int]] = set()
