@@ -6,11 +6,12 @@ on PostgreSQL) so three years of 45,000 people take a minute.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from pulse.anonymity.release import FIGURE_COLUMNS
+from pulse.bulk import insert_rows
 from pulse.extensions import db
 from pulse.models import (
     Dimension,
@@ -121,41 +122,13 @@ def write_history(org_id, parent_of, members, rounds, now, rng) -> None:
         db.session.commit()  # a round at a time: SQLite's journal stays small
 
 
-FIGURE_COLUMNS = (
-    "round_id",
-    "unit_id",
-    "kind",
-    "ref",
-    "suppressed",
-    "reason",
-    "invited",
-    "respondents",
-    "mean",
-    "distribution",
-    "path",
-)
-
-
 def _copy_figures(rows: list[dict]) -> None:
-    """The history's millions of figure rows through the driver directly (COPY on PostgreSQL,
-    executemany on SQLite): SQLAlchemy's per-row work would take most of the build."""
-    values = [
-        tuple(
-            json.dumps(row[c]) if c == "distribution" and row[c] is not None else row[c]
-            for c in FIGURE_COLUMNS
-        )
-        for row in rows
-    ]
-    connection = db.session.connection()
-    driver = connection.connection.driver_connection
-    names, table = ", ".join(FIGURE_COLUMNS), ReleasedFigure.__tablename__
-    if connection.dialect.name == "postgresql":
-        with driver.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
-    else:
-        marks = ", ".join("?" for _ in FIGURE_COLUMNS)
-        driver.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608 - fixed names
+    """The history's figure rows as the release writes its own (pulse/bulk.py)."""
+    insert_rows(
+        ReleasedFigure.__table__,
+        FIGURE_COLUMNS,
+        [tuple(row[c] for c in FIGURE_COLUMNS) for row in rows],
+    )
 
 
 def _visible(units: list[int], children: dict[int, list[int]], totals: dict, k: int) -> dict:

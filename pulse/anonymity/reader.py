@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 
 from pulse.anonymity.rules import (
     Reason,
+    frontiers,
     hide_until_safe,
-    nearest_visible_above,
     released_tree,
 )
 
@@ -55,15 +55,7 @@ def hidden_for_every_member(
     """
     tree, visible = released_tree(parents, released_totals)
     totals = tree.totals
-    above = nearest_visible_above(tree, visible)
-    frontier: dict[int, list[tuple[int, int]]] = {u: [] for u, shown in visible.items() if shown}
-    residual = {u: totals[u] for u in frontier}
-    for node, owner in above.items():
-        if owner is not None and visible[node]:
-            frontier[owner].append((totals[node], node))
-            residual[owner] -= totals[node]
-    for items in frontier.values():
-        heapq.heapify(items)
+    frontier, residual, above = frontiers(tree, visible)
 
     union: set[int] = set()
     for owner in frontier:

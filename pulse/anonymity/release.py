@@ -25,12 +25,13 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pulse.anonymity.compute import QuestionSpec, ReleaseInput, ReleaseResult, compute_release
 from pulse.anonymity.sealed import Contents, key_encryption_key, open_boxes, unwrap_round_key
 from pulse.anonymity.settings import round_settings
+from pulse.bulk import insert_rows
 from pulse.extensions import db
 from pulse.models import (
     NotificationLog,
@@ -85,7 +86,7 @@ def _release_data(round_: Round) -> ReleaseResult:
     result = compute_release(data)
     tree = Tree(data.parents)
     paths = {unit_id: tree.path(unit_id) for unit_id in data.parents}
-    _insert_rows(
+    insert_rows(
         ReleasedFigure.__table__,
         FIGURE_COLUMNS,
         [
@@ -105,7 +106,7 @@ def _release_data(round_: Round) -> ReleaseResult:
             for f in result.figures
         ],
     )
-    _insert_rows(
+    insert_rows(
         ReleasedComment.__table__,
         COMMENT_COLUMNS,
         [(uuid.uuid4(), round_.id, c.unit_id, c.path, c.audience, c.body) for c in result.comments],
@@ -128,37 +129,6 @@ FIGURE_COLUMNS = (
     "path",
 )
 COMMENT_COLUMNS = ("id", "round_id", "unit_id", "path", "audience", "body")
-
-
-def _insert_rows(table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert tens of thousands of rows through the driver in the session's transaction: COPY
-    on PostgreSQL, one executemany on SQLite. (The ORM's bulk insert sent them one by one and
-    took most of a release.) Values are encoded by the columns' own types, as the ORM would."""
-    if not rows:
-        return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    encoders = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
-    ]
-    if any(encoders):  # column by column: one encoder call per value that needs one
-        values = list(zip(*rows, strict=True))
-        for i, encode in enumerate(encoders):
-            if encode is not None:
-                values[i] = tuple(None if v is None else encode(v) for v in values[i])
-        rows = list(zip(*values, strict=True))
-    driver = connection.connection.driver_connection
-    names = ", ".join(columns)
-    if dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608 - fixed names
 
 
 def read_round(round_: Round) -> ReleaseInput:

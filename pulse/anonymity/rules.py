@@ -136,16 +136,7 @@ def hide_until_safe(
     Hiding a frontier unit f of u changes only u's frontier (f's frontier joins it) and u's
     residual (f's residual joins it), so each step updates two heaps instead of rescanning.
     """
-    totals = tree.totals
-    frontier: dict[int, list[tuple[int, int]]] = {u: [] for u, shown in visible.items() if shown}
-    residual = {u: totals[u] for u in frontier}
-    above = nearest_visible_above(tree, visible)
-    for node, owner in above.items():
-        if owner is not None and visible[node]:
-            frontier[owner].append((totals[node], node))
-            residual[owner] -= totals[node]
-    for items in frontier.values():
-        heapq.heapify(items)
+    frontier, residual, above = frontiers(tree, visible)
     # The visible unit whose residual holds the viewer: it needs k + 1 (0 if no viewer).
     viewer_owner = None
     if viewer_unit_id is not None and viewer_unit_id in visible:
@@ -172,6 +163,24 @@ def hide_until_safe(
             viewer_owner = uid
         if unsafe(uid):
             heapq.heappush(pending, uid)
+
+
+def frontiers(
+    tree: Tree, visible: Mapping[int, bool]
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, int], dict[int, int | None]]:
+    """Every visible unit's frontier (a heap of (total, unit)) and residual, and every unit's
+    nearest visible proper ancestor, in one pass."""
+    totals = tree.totals
+    frontier: dict[int, list[tuple[int, int]]] = {u: [] for u, shown in visible.items() if shown}
+    residual = {u: totals[u] for u in frontier}
+    above = nearest_visible_above(tree, visible)
+    for node, owner in above.items():
+        if owner is not None and visible[node]:
+            frontier[owner].append((totals[node], node))
+            residual[owner] -= totals[node]
+    for items in frontier.values():
+        heapq.heapify(items)
+    return frontier, residual, above
 
 
 def nearest_visible_above(
