@@ -52,10 +52,12 @@ def reader_hidden(round_: Round) -> ReaderHidden:
     """The figures and distributions of this released round that the API hides."""
     organisation = db.session.get(Organisation, round_.organisation_id)
     settings = round_settings(round_, organisation)
-    # The database too: one process may serve (or test) several.
+    # The database and the moment of release too: one process may serve (or test) several
+    # databases, and one database may be restored or rebuilt with other rounds under the same ids.
     key = (
         db.engine.url.render_as_string(hide_password=True),
         round_.id,
+        round_.released_at,
         settings.k,
         settings.comment_k,
         settings.distribution_k,

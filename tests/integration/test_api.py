@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -402,3 +403,19 @@ def test_quarter_figures_are_the_weighted_mean_of_released_figures(api_app):
             checked += 1
     assert checked > 0
     assert _get(client, token, "/api/v1/quarters/2026-Q5/figures").status_code == 404
+
+
+def test_a_round_released_again_under_the_same_id_is_decided_again(api_app):
+    """The process keeps each round's decision; a database restored or rebuilt with another
+    round under the same id (another moment of release) must not get the kept one."""
+    with api_app.app_context():
+        round_ = db.session.scalars(select(Round).where(Round.state == "released")).first()
+        kept = reader_rule.reader_hidden(round_)
+        assert reader_rule.reader_hidden(round_) is kept
+        released_at = round_.released_at
+        round_.released_at = released_at - timedelta(days=1)
+        try:
+            assert reader_rule.reader_hidden(round_) is not kept
+        finally:
+            round_.released_at = released_at
+            db.session.rollback()
